@@ -1,0 +1,35 @@
+# The README's two commands: `make run` and `make test`. Both set up .venv on a fresh machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench screenshots clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sockplay $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check sockplay tests
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check sockplay tests
+	$(BIN)/ruff format --check sockplay tests
+
+bench: $(STAMP)
+	$(BIN)/python -m sockplay bench
+
+screenshots: $(STAMP)
+	$(BIN)/python -m sockplay.tui.screenshots screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,3 @@
+"""sockplay: a terminal playground for Linux sockets."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""`sockplay` command line: the TUI by default, and subcommands for headless work.
+
+Each subcommand lives in its own module and is imported only when used, so
+`sockplay run` never loads Textual and `sockplay options` starts instantly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# subcommand -> (module, function). The function takes the parsed args, returns an exit status.
+HANDLERS: dict[str, tuple[str, str]] = {
+    "tui": ("sockplay.tui.app", "tui_cli"),
+    "repl": ("sockplay.lang.repl", "repl_cli"),
+    "run": ("sockplay.lang.script", "run_cli"),
+    "export": ("sockplay.lang.export", "export_cli"),
+    "options": ("sockplay.catalog_cli", "options_cli"),
+    "lessons": ("sockplay.lessons", "lessons_cli"),
+    "lesson": ("sockplay.lessons", "lesson_cli"),
+    "bench": ("sockplay.bench", "bench_cli"),
+}
+
+
+def _tui_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("script", nargs="?", help="a .sp script to run before the app opens")
+    p.add_argument("--empty", action="store_true", help="start with no sockets instead of the demo scene")
+    p.add_argument("--theme", metavar="NAME", help="theme name (dark, light, presenter, or one of yours)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sockplay",
+        description="A terminal playground for Linux sockets.",
+        epilog="With no subcommand, opens the app (same as `sockplay tui`).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    _tui_args(sub.add_parser("tui", help="open the app (the default)"))
+
+    p = sub.add_parser("repl", help="a line-by-line REPL in this terminal")
+    p.add_argument("script", nargs="?", help="a .sp script to run first")
+
+    p = sub.add_parser("run", help="run a script headless and print its transcript")
+    p.add_argument("file", help="script file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print the JSONL transcript instead of text")
+    p.add_argument("--strict", action="store_true", help="a failing syscall fails the script (exit 1)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+
+    p = sub.add_parser("export", help="write a script as a standalone Python or C program")
+    p.add_argument("file", help="script file (.sp)")
+    p.add_argument("--to", choices=("python", "c"), required=True)
+    p.add_argument("-o", "--output", help="output file (default: standard output)")
+
+    p = sub.add_parser("options", help="the option catalog, or one option in full")
+    p.add_argument("name", nargs="?", help="an option such as SO_LINGER or linger")
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+    sub.add_parser("lessons", help="list the lessons")
+    p = sub.add_parser("lesson", help="open the app stepping through a lesson")
+    p.add_argument("name", help="lesson name (see `sockplay lessons`)")
+    p.add_argument("--auto", type=float, metavar="SECONDS", help="run each step after this delay")
+    p.add_argument("--theme", metavar="NAME")
+
+    p = sub.add_parser("bench", help="measure the engine against a bare recvmsg loop")
+    p.add_argument("--count", type=int, default=200_000, help="datagrams in the flood")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
+        argv = ["tui", *argv]
+    args = parser.parse_args(argv)
+    module, func = HANDLERS[args.command]
+    try:
+        handler = getattr(importlib.import_module(module), func)
+    except (ImportError, AttributeError) as exc:
+        print(f"sockplay {args.command}: not available in this build ({exc})", file=sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,132 @@
+"""Socket addresses as text: parse what a person types, format what the kernel returns.
+
+Forms: `127.0.0.1:8080`, `[::1]:80`, `[fe80::1%lo]:80`, `./demo.sock` (any path),
+`@abstract` (the abstract unix namespace), `*:8080` (any IPv4 address), `:8080`.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from sockplay.core.errors import UsageError
+
+ADDR_HELP = "an address such as 127.0.0.1:8080, [::1]:80, ./demo.sock or @abstract"
+
+
+def parse(text: str | tuple | bytes, family: int) -> Any:
+    """Turn address text into what Python's socket calls take for `family`."""
+    if isinstance(text, tuple | bytes):
+        return text
+    text = text.strip()
+    if family == socket.AF_UNIX:
+        if not text:
+            raise UsageError(f"empty unix address; expected {ADDR_HELP}")
+        if text.startswith("@"):
+            return b"\0" + text[1:].encode()
+        return text
+    if family == socket.AF_INET:
+        host, port = _split_host_port(text, bracketed=False)
+        if host in ("", "*"):
+            host = "0.0.0.0"
+        try:
+            socket.inet_pton(socket.AF_INET, host)
+        except OSError:
+            if host == "localhost":
+                host = "127.0.0.1"
+            else:
+                raise UsageError(f"{host!r} is not an IPv4 address; expected {ADDR_HELP}") from None
+        return (host, port)
+    if family == socket.AF_INET6:
+        host, port = _split_host_port(text, bracketed=True)
+        scope = 0
+        if "%" in host:
+            host, ifname = host.split("%", 1)
+            try:
+                scope = socket.if_nametoindex(ifname)
+            except OSError:
+                raise UsageError(f"no interface named {ifname!r} for the IPv6 scope") from None
+        if host in ("", "*"):
+            host = "::"
+        try:
+            socket.inet_pton(socket.AF_INET6, host)
+        except OSError:
+            raise UsageError(f"{host!r} is not an IPv6 address; expected {ADDR_HELP}") from None
+        return (host, port, 0, scope)
+    if family == getattr(socket, "AF_PACKET", -1):
+        ifname, _, proto = text.partition(":")
+        return (ifname, int(proto, 0) if proto else 0x0003)
+    raise UsageError(f"addresses of family {family} are not supported")
+
+
+def _split_host_port(text: str, bracketed: bool) -> tuple[str, int]:
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise UsageError(f"{text!r}: missing ']' in an IPv6 address; expected [::1]:80")
+        host, rest = text[1:end], text[end + 1 :]
+        if not rest.startswith(":"):
+            raise UsageError(f"{text!r}: expected a port after the brackets, as in [::1]:80")
+        port_text = rest[1:]
+    else:
+        if bracketed and text.count(":") > 1:
+            raise UsageError(f"{text!r}: put IPv6 addresses in brackets, as in [::1]:80")
+        host, sep, port_text = text.rpartition(":")
+        if not sep:
+            raise UsageError(f"{text!r} has no port; expected HOST:PORT such as 127.0.0.1:8080")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise UsageError(f"{text!r}: the port {port_text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise UsageError(f"{text!r}: port {port} is outside 0..65535")
+    return host, port
+
+
+def format(addr: Any, family: int) -> str:
+    """Address text for a value returned by getsockname, accept, recvfrom and the like."""
+    if addr is None:
+        return ""
+    if family == socket.AF_UNIX:
+        if isinstance(addr, bytes):
+            if addr.startswith(b"\0"):
+                return "@" + addr[1:].decode(errors="backslashreplace")
+            return addr.decode(errors="backslashreplace") or "(unnamed)"
+        if addr == "":
+            return "(unnamed)"
+        if addr.startswith("\0"):
+            return "@" + addr[1:]
+        return addr
+    if family == socket.AF_INET and isinstance(addr, tuple):
+        return f"{addr[0]}:{addr[1]}"
+    if family == socket.AF_INET6 and isinstance(addr, tuple):
+        host = addr[0]
+        return f"[{host}]:{addr[1]}"
+    if isinstance(addr, tuple):
+        return ":".join(str(a) for a in addr[:2])
+    return str(addr)
+
+
+def strace_sockaddr(addr: Any, family: int) -> tuple[str, int]:
+    """The sockaddr as strace prints it, and its length in bytes."""
+    if family == socket.AF_INET and isinstance(addr, tuple):
+        return (
+            f'{{sa_family=AF_INET, sin_port=htons({addr[1]}), sin_addr=inet_addr("{addr[0]}")}}',
+            16,
+        )
+    if family == socket.AF_INET6 and isinstance(addr, tuple):
+        scope = addr[3] if len(addr) > 3 else 0
+        flow = addr[2] if len(addr) > 2 else 0
+        return (
+            f"{{sa_family=AF_INET6, sin6_port=htons({addr[1]}), sin6_flowinfo=htonl({flow}), "
+            f'inet_pton(AF_INET6, "{addr[0].split("%")[0]}", &sin6_addr), sin6_scope_id={scope}}}',
+            28,
+        )
+    if family == socket.AF_UNIX:
+        raw = addr.encode() if isinstance(addr, str) else (addr or b"")
+        if raw.startswith(b"\0"):
+            return f'{{sa_family=AF_UNIX, sun_path=@"{raw[1:].decode(errors="replace")}"}}', 2 + len(raw)
+        if not raw:
+            return "{sa_family=AF_UNIX}", 2
+        return f'{{sa_family=AF_UNIX, sun_path="{raw.decode(errors="replace")}"}}', 3 + len(raw)
+    return f"{{sa_family={family}}}", 16
