@@ -212,14 +212,18 @@ def code_name(code: int) -> str:
     return "|".join(parts)
 
 
+def _hx(n: int) -> str:
+    return hex(n) if n else "0"
+
+
 def strace_insns(insns: list[Insn]) -> str:
     """Instructions the way strace prints a filter: BPF_STMT(...) and BPF_JUMP(...)."""
     out = []
     for code, jt, jf, k in insns:
         if code & 7 == 5 and code & 0xF0:
-            out.append(f"BPF_JUMP({code_name(code)}, {k:#x}, {jt:#x}, {jf:#x})")
+            out.append(f"BPF_JUMP({code_name(code)}, {_hx(k)}, {_hx(jt)}, {_hx(jf)})")
         else:
-            out.append(f"BPF_STMT({code_name(code)}, {k:#x})")
+            out.append(f"BPF_STMT({code_name(code)}, {_hx(k)})")
     return "[" + ", ".join(out) + "]"
 
 

@@ -525,6 +525,11 @@ def _bpf_codec(name: str, help_text: str, reuseport: bool) -> Codec:
         return Encoded(raw=prog.fprog, keep=prog)
 
     def dec(raw: bytes) -> list[bpf.Insn]:
+        if len(raw) % 8:
+            raise UsageError(
+                "SO_GET_FILTER counts its length in instructions, not bytes: read it with the codec's "
+                "read(fd, level, number), not socket.getsockopt"
+            )
         return bpf.from_fprog(raw) or bpf.unpack(raw)
 
     def show(v: list[bpf.Insn]) -> str:
@@ -544,7 +549,9 @@ def _bpf_codec(name: str, help_text: str, reuseport: bool) -> Codec:
     def read(fd: int, level: int, number: int) -> bytes:
         return bpf.get_filter(fd)
 
-    return Codec(name, 16, enc, dec, strace, show, help_text, read if not reuseport else None)
+    # size 1: a plain socket.getsockopt with this buffer can only ever be told "1 instruction"
+    # (anything longer is EINVAL), never overrun by a long program. Use `read` instead.
+    return Codec(name, 1, enc, dec, strace, show, help_text, read if not reuseport else None)
 
 
 def _enc_ignored(v: Any) -> bytes:
