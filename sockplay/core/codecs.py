@@ -395,6 +395,24 @@ def _str_sockaddr(raw: bytes) -> str:
     return f"{{sa_family={family}}}"
 
 
+def _read_sockaddr(fd: int, level: int, number: int) -> bytes:
+    """SO_PEERNAME refuses (EINVAL) a buffer longer than the address, so size it by family first."""
+    with socket.socket(fileno=os.dup(fd)) as s:
+        family = struct.unpack("H", s.getsockopt(level, number, 2))[0]
+        if family in _SOCKADDR_LEN:
+            return s.getsockopt(level, number, _SOCKADDR_LEN[family])
+        for size in range(110, 2, -1):  # unix: the exact length of the path
+            try:
+                return s.getsockopt(level, number, size)
+            except OSError as exc:
+                if exc.errno != _errno.EINVAL:
+                    raise
+        return s.getsockopt(level, number, 2)
+
+
+_SOCKADDR_LEN = {socket.AF_INET: 16, socket.AF_INET6: 28}
+
+
 def _enc_readonly(kind: str) -> Any:
     def enc(v: Any) -> bytes:
         if isinstance(v, bytes) or (isinstance(v, str) and v.strip().lower().startswith("hex:")):
@@ -595,8 +613,8 @@ CODECS: dict[str, Codec] = {
     "ucred": Codec("ucred", 12, _enc_ucred, _dec_ucred,
                    lambda r: "{{pid={pid}, uid={uid}, gid={gid}}}".format(**_dec_ucred(r)), _show_ucred,
                    "read-only: the peer's pid, uid and gid"),
-    "sockaddr": Codec("sockaddr", 128, _enc_readonly("socket address"), _dec_sockaddr, _str_sockaddr,
-                      lambda v: v or "(none)", "read-only: the peer's address"),
+    "sockaddr": Codec("sockaddr", 16, _enc_readonly("socket address"), _dec_sockaddr, _str_sockaddr,
+                      lambda v: v or "(none)", "read-only: the peer's address", _read_sockaddr),
     "tcp_info": Codec("tcp_info", tcpinfo.SIZE, _enc_readonly("struct tcp_info"), tcpinfo.decode,
                       tcpinfo.strace, tcpinfo.show, "read-only: the connection's state and counters"),
     "timestamping": Codec(
