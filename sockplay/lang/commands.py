@@ -1,0 +1,432 @@
+"""The one table of commands: each row says its arguments, their kinds, help and an example.
+
+The parser, the executor, `help`, the REPL completer and the lexer all read this
+table, so adding a command starts with adding a row. Nothing here imports
+prompt_toolkit or pygments: front-ends import the table, not the other way round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sockplay.core import catalog, flags
+
+# Argument kinds: what a word in that position means, for messages and completers.
+KINDS: dict[str, str] = {
+    "sock": "the name of an open socket",
+    "newsock": "a new socket name (letters, digits, _ . -)",
+    "family": "an address family: unix, inet or inet6",
+    "type": "a socket type: stream, dgram, seqpacket or raw",
+    "proto": "a protocol: tcp, udp, 0, ...",
+    "sockflag": "nonblock or cloexec, set at creation",
+    "addr": "an address (127.0.0.1:8080, [::1]:80, ./x.sock, @name) or a socket's name",
+    "data": 'bytes: "text\\n" with C escapes, a bare word, or hex:48656c6c6f',
+    "flags": "MSG_ flags such as peek, dontwait, waitall (MSG_PEEK works too)",
+    "size": "a byte count such as 2, 4096 or 64k",
+    "int": "a whole number",
+    "option": "a socket option such as SO_RCVBUF or rcvbuf",
+    "value": "an option value such as 4096, on, on,0 or 1.5",
+    "how": "rd, wr or rdwr",
+    "request": "an ioctl request such as SIOCINQ or FIONREAD",
+    "fcntlop": "nonblock, async, setown, getown, getfl or setsig",
+    "key": "a /proc/sys/net/core setting such as rmem_max",
+    "ms": "milliseconds, such as 100 (or 1.5s)",
+    "field": "what to check: ret, errno, data, cmsg, value, flags or ready",
+    "topic": "a command, an option, a flag or a word such as data or addr",
+    "text": "any text",
+}
+
+# Words some kinds accept, for completion and 'did you mean' hints.
+HOW_WORDS: tuple[str, ...] = ("rd", "wr", "rdwr")
+SOCK_FLAGS: tuple[str, ...] = ("nonblock", "cloexec")
+FCNTL_OPS: tuple[str, ...] = ("nonblock", "async", "setown", "getown", "getfl", "setsig")
+ONOFF: tuple[str, ...] = ("on", "off")
+EXPECT_FIELDS: tuple[str, ...] = ("ret", "errno", "data", "cmsg", "value", "flags", "ready")
+_FALLBACK_IOCTLS: tuple[str, ...] = (
+    "SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD", "SIOCATMARK", "SIOCGSTAMP", "SIOCGSTAMPNS",
+    "FIONBIO", "FIOASYNC", "FIOSETOWN", "FIOGETOWN", "SIOCSPGRP", "SIOCGPGRP",
+)
+
+
+def ioctl_requests() -> tuple[str, ...]:
+    """Request names the engine knows (its table when it has one, else the common ones)."""
+    try:
+        from sockplay.core import ioctls  # type: ignore[attr-defined]
+
+        table = getattr(ioctls, "IOCTLS", None) or getattr(ioctls, "REQUESTS", None)
+        if table:
+            names = [getattr(r, "name", r) for r in (table.values() if isinstance(table, dict) else table)]
+            return tuple(str(n) for n in names)
+    except ImportError:
+        pass
+    return _FALLBACK_IOCTLS
+
+
+@dataclass(frozen=True, slots=True)
+class ArgSpec:
+    """One positional argument: its placeholder, kind, and whether it may be left out or repeat."""
+
+    name: str  # placeholder shown in usage, e.g. NAME, SIZE
+    kind: str  # a key of KINDS
+    dest: str  # key in Command.args
+    optional: bool = False
+    repeat: bool = False  # takes every remaining word of its kind
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """A key=value setting such as count=5, or a bare switch word such as creds."""
+
+    key: str
+    kind: str  # "int", "size", "ms", "addr", "socks" or "switch"
+    help: str
+
+    @property
+    def usage(self) -> str:
+        if self.kind == "switch":
+            return f"[{self.key}]"
+        placeholder = {"int": "N", "size": "BYTES", "ms": "MS", "addr": "ADDR", "socks": "NAME,..."}[self.kind]
+        return f"[{self.key}={placeholder}]"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command of the language."""
+
+    name: str
+    args: tuple[ArgSpec, ...]
+    help: str
+    example: str
+    keys: tuple[KeySpec, ...] = ()
+    group: str = "sockets"  # sockets, data, options, info, script
+    calls: bool = True  # makes a syscall whose Outcome `expect` can check
+
+    @property
+    def usage(self) -> str:
+        words = [self.name]
+        for a in self.args:
+            shown = a.name + ("..." if a.repeat else "")
+            words.append(f"[{shown}]" if a.optional else shown)
+        words += [k.usage for k in self.keys]
+        return " ".join(words)
+
+    @property
+    def required(self) -> tuple[ArgSpec, ...]:
+        return tuple(a for a in self.args if not a.optional)
+
+    def key(self, name: str) -> KeySpec | None:
+        for k in self.keys:
+            if k.key == name:
+                return k
+        return None
+
+
+def _a(name: str, kind: str, dest: str | None = None, optional: bool = False, repeat: bool = False) -> ArgSpec:
+    return ArgSpec(name, kind, dest or name.lower(), optional, repeat)
+
+
+NAME = _a("NAME", "sock", "sock")
+COUNT_SEND = KeySpec("count", "int", "send the same data N times in a row (a flood, for demos)")
+COUNT_RECV = KeySpec("count", "int", "try up to N times, stopping at the first error (drains a queue)")
+TIMEOUT = KeySpec("timeout", "ms", "give up waiting after this many milliseconds")
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "socket",
+        (_a("NAME", "newsock", "name"), _a("FAMILY", "family"), _a("TYPE", "type"),
+         _a("PROTO", "proto", optional=True), _a("FLAG", "sockflag", "sockflags", optional=True, repeat=True)),
+        "Open a new socket and give it a name you use in later commands. Add nonblock "
+        "or cloexec to set those bits in the same call.",
+        "socket s inet stream",
+    ),
+    CommandSpec(
+        "socketpair",
+        (_a("NAME", "newsock", "name"), _a("NAME2", "newsock", "name2"), _a("TYPE", "type", optional=True)),
+        "Make two unix sockets already joined to each other: what one sends, the other "
+        "receives. The quickest way to try data and flags with no addresses at all.",
+        "socketpair a b dgram",
+    ),
+    CommandSpec(
+        "bind",
+        (NAME, _a("ADDR", "addr")),
+        "Give a socket its local address. Port 0 lets the kernel pick a free port; "
+        "getsockname shows which one it chose.",
+        "bind srv 127.0.0.1:0",
+    ),
+    CommandSpec(
+        "listen",
+        (NAME, _a("BACKLOG", "int", optional=True)),
+        "Turn a bound stream socket into one that waits for connections. BACKLOG "
+        "caps how many finished handshakes may queue before accept takes them.",
+        "listen srv 16",
+    ),
+    CommandSpec(
+        "accept",
+        (NAME, _a("NEWNAME", "newsock", "newname", optional=True)),
+        "Take the next connection off a listener's queue as a new socket (named "
+        "NEWNAME, or a1, a2, ...). Waits while the queue is empty unless the "
+        "listener is nonblocking.",
+        "accept srv conn",
+        keys=(TIMEOUT,),
+    ),
+    CommandSpec(
+        "connect",
+        (NAME, _a("ADDR", "addr")),
+        "Connect to an address, or to another socket by its name. On a datagram "
+        "socket this only fixes the default destination and filters who may reply.",
+        "connect c srv",
+        keys=(TIMEOUT,),
+    ),
+    CommandSpec(
+        "send",
+        (NAME, _a("DATA", "data"), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "Send bytes on a connected socket. The return value is how many bytes the "
+        "kernel took, which may be fewer than you gave on a nonblocking socket.",
+        'send a "hello\\n" count=3',
+        keys=(COUNT_SEND, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "sendto",
+        (NAME, _a("ADDR", "addr"), _a("DATA", "data"), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "Send one message to the address given with it, the usual way to talk over "
+        "an unconnected datagram socket.",
+        "sendto u 127.0.0.1:9000 hex:00ff",
+        keys=(COUNT_SEND, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "sendmsg",
+        (NAME, _a("DATA", "data"), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "The general send: it can also carry ancillary data, such as open sockets "
+        "handed to the peer (rights=) or your process credentials (creds).",
+        "sendmsg a x rights=c",
+        keys=(
+            KeySpec("to", "addr", "where to send on an unconnected socket"),
+            KeySpec("rights", "socks", "pass these sockets to the peer (SCM_RIGHTS)"),
+            KeySpec("creds", "switch", "attach pid, uid and gid (SCM_CREDENTIALS)"),
+            COUNT_SEND,
+        ),
+        group="data",
+    ),
+    CommandSpec(
+        "recv",
+        (NAME, _a("SIZE", "size", optional=True), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "Read up to SIZE bytes (64k unless given). With peek the bytes stay queued "
+        "for the next read; with dontwait an empty queue gives EAGAIN instead of a wait.",
+        "recv b 2 peek",
+        keys=(COUNT_RECV, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "recvfrom",
+        (NAME, _a("SIZE", "size", optional=True), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "Like recv, and also reports the sender's address: what a datagram server "
+        "needs in order to reply.",
+        "recvfrom u 1500 dontwait",
+        keys=(COUNT_RECV, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "recvmsg",
+        (NAME, _a("SIZE", "size", optional=True), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
+        "The general receive: besides the data it returns ancillary messages such as "
+        "timestamps, drop counters and passed sockets. anc= sizes the control buffer "
+        "(256 bytes unless given); too small a buffer sets MSG_CTRUNC.",
+        "recvmsg r 100 dontwait count=5000",
+        keys=(KeySpec("anc", "size", "control buffer size in bytes (0: none)"), COUNT_RECV, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "setsockopt",
+        (NAME, _a("OPTION", "option"), _a("VALUE", "value")),
+        "Change an option. The result shows what the kernel kept, which is not always "
+        "what you asked for (SO_RCVBUF comes back doubled).",
+        "setsockopt b SO_PEEK_OFF 4",
+        group="options",
+    ),
+    CommandSpec(
+        "getsockopt",
+        (NAME, _a("OPTION", "option")),
+        "Read an option's current value, decoded (names for constants, seconds for timeouts).",
+        "getsockopt s SO_TYPE",
+        group="options",
+    ),
+    CommandSpec(
+        "getsockname",
+        (NAME,),
+        "Show the socket's own address, including a port the kernel picked for you.",
+        "getsockname srv",
+        group="info",
+    ),
+    CommandSpec(
+        "getpeername",
+        (NAME,),
+        "Show the address of the other end of a connected socket.",
+        "getpeername c",
+        group="info",
+    ),
+    CommandSpec(
+        "shutdown",
+        (NAME, _a("HOW", "how")),
+        "Close one direction of a connection without closing the socket: wr tells the "
+        "peer you are done sending (it reads end of file), rd stops your reading.",
+        "shutdown c wr",
+    ),
+    CommandSpec(
+        "close",
+        (NAME,),
+        "Close the socket and forget its name. A call waiting on it is woken first.",
+        "close c",
+    ),
+    CommandSpec(
+        "poll",
+        (_a("NAME", "sock", "socks", optional=True, repeat=True),),
+        "Ask once which sockets are ready for what (POLLIN, POLLOUT, POLLHUP, ...). "
+        "Every open socket unless names are given; timeout= waits for a change.",
+        "poll a b timeout=100",
+        keys=(KeySpec("timeout", "ms", "wait up to this many milliseconds for readiness"),),
+        group="info",
+    ),
+    CommandSpec(
+        "ioctl",
+        (NAME, _a("REQUEST", "request"), _a("VALUE", "value", optional=True)),
+        "Ask the socket's driver a question, such as how many bytes wait to be read "
+        "(SIOCINQ) or are still unsent (SIOCOUTQ).",
+        "ioctl b SIOCINQ",
+        group="info",
+    ),
+    CommandSpec(
+        "fcntl",
+        (NAME, _a("OP", "fcntlop"), _a("VALUE", "value", optional=True)),
+        "Change file-descriptor flags: nonblock on|off, async on|off (SIGIO), setown "
+        "[PID] picks who gets the signals; getown and getfl read them back.",
+        "fcntl s nonblock on",
+        group="options",
+    ),
+    CommandSpec(
+        "sysctl",
+        (_a("KEY", "key", optional=True),),
+        "Read the system-wide socket limits under /proc/sys/net/core, such as rmem_max, "
+        "that cap what setsockopt can ask for.",
+        "sysctl rmem_max",
+        group="info",
+    ),
+    CommandSpec(
+        "sockets",
+        (),
+        "List the open sockets: name, kind, addresses and state.",
+        "sockets",
+        group="info",
+        calls=False,
+    ),
+    CommandSpec(
+        "options",
+        (NAME,),
+        "Show every option that applies to a socket, with its current value.",
+        "options b",
+        group="info",
+        calls=False,
+    ),
+    CommandSpec(
+        "help",
+        (_a("TOPIC", "topic", optional=True),),
+        "Show the commands, one command in full, or what an option or flag does.",
+        "help SO_LINGER",
+        group="script",
+        calls=False,
+    ),
+    CommandSpec(
+        "sleep",
+        (_a("MS", "ms"),),
+        "Pause the script for a while so that timers run and events arrive.",
+        "sleep 100",
+        group="script",
+        calls=False,
+    ),
+    CommandSpec(
+        "echo",
+        (_a("TEXT", "text", optional=True, repeat=True),),
+        "Print a line into the transcript, to explain what the next step shows.",
+        'echo "now the peer reads"',
+        group="script",
+        calls=False,
+    ),
+    CommandSpec(
+        "expect",
+        (_a("FIELD", "field"), _a("VALUE", "text", "values", repeat=True)),
+        "Check the result of the previous call and fail the script when it differs: "
+        "ret N, errno NAME, data DATA, cmsg TYPE [VALUE], value V, flags MSG_X. "
+        "expect ready NAME FLAG... waits up to a second for those poll bits.",
+        'expect data "cc"',
+        group="script",
+        calls=False,
+    ),
+)
+
+BY_NAME: dict[str, CommandSpec] = {c.name: c for c in COMMANDS}
+COMMAND_NAMES: tuple[str, ...] = tuple(BY_NAME)
+
+
+def command(name: str) -> CommandSpec | None:
+    """The row for `name` (case-insensitive), or None."""
+    return BY_NAME.get(name.lower())
+
+
+def vocabulary(kind: str) -> tuple[str, ...]:
+    """The fixed words a kind accepts (empty for open kinds such as sock or data)."""
+    if kind == "command":
+        return COMMAND_NAMES
+    if kind == "family":
+        return tuple(c.words[0] for c in flags.FAMILIES)
+    if kind == "type":
+        return tuple(c.words[0] for c in flags.TYPES)
+    if kind == "proto":
+        return tuple(c.words[0] for c in flags.PROTOCOLS)
+    if kind == "sockflag":
+        return SOCK_FLAGS
+    if kind == "flags":
+        return tuple(f.short for f in flags.MSG_FLAGS)
+    if kind == "option":
+        return tuple(r.name for r in catalog.OPTIONS)
+    if kind == "how":
+        return HOW_WORDS
+    if kind == "request":
+        return ioctl_requests()
+    if kind == "fcntlop":
+        return FCNTL_OPS
+    if kind == "field":
+        return EXPECT_FIELDS
+    if kind == "pollbit":
+        return tuple(f.name for f in flags.POLL_BITS)
+    if kind == "topic":
+        return COMMAND_NAMES + tuple(r.name for r in catalog.OPTIONS)
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A help topic that is not a command: the argument forms people ask about."""
+
+    name: str
+    help: str
+    examples: tuple[str, ...] = field(default_factory=tuple)
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("data", "Bytes to send. A bare word is sent as is. In quotes, C escapes work: \\n \\r \\t "
+          "\\0 \\\\ \\\" \\xHH (always two hex digits) and \\NNN (octal). hex: followed by pairs of "
+          "hex digits gives raw bytes.", ('send a "GET / HTTP/1.0\\r\\n\\r\\n"', "send a hex:00ff10")),
+    Topic("addr", "IPv4 as 127.0.0.1:8080, IPv6 in brackets as [::1]:80, a unix path such as "
+          "./demo.sock, @name for the abstract unix namespace, or the name of another socket "
+          "meaning its local address (handy with port 0).", ("bind s 127.0.0.1:0", "connect c s")),
+    Topic("flags", "MSG_ flags go after the other arguments, as short words (peek, dontwait, "
+          "waitall, oob, trunc, nosignal, ...) or full names (MSG_PEEK).", ("recv b 2 peek dontwait",)),
+    Topic("count", "count=N on a send repeats it N times; on a receive it tries up to N times and "
+          "stops at the first error, so count=1000 with dontwait drains a queue.",
+          ("send u x count=200", "recvmsg r 100 dontwait count=5000")),
+    Topic("expect", "expect checks the previous call's result and stops the script with exit "
+          "status 1 when it differs.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
+                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN")),
+)
+TOPIC_BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}

@@ -1,0 +1,544 @@
+"""Runs parsed Commands on a Playground: the one path every front-end takes.
+
+The TUI's forms, the REPL and `sockplay run` all hand a Command to
+`Executor.run` and render the Result it returns. Engine misuse (an unknown
+socket, a bad value) comes back as a ScriptError naming the line and column,
+never as another exception.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sockplay.core import catalog, codecs, flags
+from sockplay.core.errors import UsageError
+from sockplay.core.journal import Event
+from sockplay.core.outcome import Outcome
+from sockplay.lang import commands as C
+from sockplay.lang.grammar import ScriptError, quote_data
+from sockplay.lang.parser import Command, parse_line
+
+READY_WAIT = 1.0  # seconds `expect ready` waits for the watcher
+
+
+@dataclass(slots=True)
+class ExpectResult:
+    """The verdict of one `expect`: what was wanted, what was there, and a sentence saying so."""
+
+    ok: bool
+    field: str
+    expected: str
+    actual: str
+    message: str
+
+
+@dataclass(slots=True)
+class Result:
+    """What running one Command produced, for printers to render.
+
+    `outcomes` holds one Outcome per syscall (count=N gives N, or fewer when a
+    receive stopped at an error). `lines` is text output (help, sockets, echo);
+    `rows` the same as a table for views that draw their own.
+    """
+
+    command: Command
+    outcomes: list[Outcome] = field(default_factory=list)
+    expect: ExpectResult | None = None
+    lines: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] | None = None
+    elapsed: float = 0.0
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The last Outcome (the one `expect` checks)."""
+        return self.outcomes[-1] if self.outcomes else None
+
+    @property
+    def ok(self) -> bool:
+        """False when an expect failed or the (last) call failed."""
+        if self.expect is not None and not self.expect.ok:
+            return False
+        return all(o.errno is None for o in self.outcomes[-1:])
+
+    @property
+    def failed(self) -> Outcome | None:
+        """The failed call a --strict run stops on: a count=N receive may end in an error, a single call may not."""
+        if not self.outcomes:
+            return None
+        last = self.outcomes[-1]
+        if last.errno is None:
+            return None
+        if self.command.spec.group == "data" and self.command.name.startswith("recv") and len(self.outcomes) > 1:
+            return None
+        return last
+
+
+class Executor:
+    """Executes Commands against one Playground and remembers the last result for `expect`."""
+
+    def __init__(
+        self,
+        pg: Any,
+        ready_wait: float = READY_WAIT,
+        on_wait: Callable[[], None] | None = None,
+        max_sleep_ms: int | None = None,
+    ) -> None:
+        self.pg = pg
+        self.last: Outcome | None = None
+        self.ready_wait = ready_wait
+        self.on_wait = on_wait  # called every few ms during sleep / expect ready, e.g. to print events
+        self.max_sleep_ms = max_sleep_ms
+
+    # ------------------------------------------------------------------ entry points
+    def run_line(self, line: str, lineno: int = 1) -> list[Result]:
+        """Parse and run one line (REPL / TUI convenience)."""
+        return [self.run(cmd) for cmd in parse_line(line, lineno)]
+
+    def run(self, cmd: Command) -> Result:
+        """Run one Command. Raises ScriptError when the command cannot run as written."""
+        start = time.monotonic()
+        result = Result(cmd)
+        handler = getattr(self, f"_do_{cmd.name}")
+        self._check_sockets(cmd)
+        try:
+            with self.pg.command_context(cmd.text):
+                handler(cmd, result)
+        except UsageError as exc:
+            raise ScriptError(cmd.line, self._blame(cmd, str(exc)), str(exc)) from None
+        if cmd.spec.calls and result.outcomes:
+            self.last = result.outcomes[-1]
+        result.elapsed = time.monotonic() - start
+        return result
+
+    # ------------------------------------------------------------------ helpers
+    def _check_sockets(self, cmd: Command) -> None:
+        """Unknown socket names are the script's mistake: name the column."""
+        names: list[tuple[str, str]] = []
+        for a in cmd.spec.args:
+            if a.kind == "sock" and a.dest in cmd.args:
+                v = cmd.args[a.dest]
+                names += [(n, a.dest) for n in (v if isinstance(v, list) else [v])]
+        if cmd.name == "expect" and cmd.args.get("field") == "ready":
+            names.append((cmd.args["sock"], "sock"))
+        names += [(n, "rights") for n in cmd.args.get("rights", [])]
+        for name, dest in names:
+            if name not in self.pg.sockets:
+                try:
+                    self.pg.get(name)
+                    msg = f"no socket named {name!r}"
+                except UsageError as exc:
+                    msg = str(exc)
+                raise ScriptError(cmd.line, cmd.col_of(dest), msg)
+
+    @staticmethod
+    def _blame(cmd: Command, message: str) -> int:
+        """The column of the argument an engine message talks about, else the command's."""
+        for key, value in cmd.args.items():
+            if isinstance(value, str) and value and (repr(value) in message or f"{value!r}"[1:-1] in message.split()):
+                if key in cmd.cols:
+                    return cmd.cols[key]
+        for key in ("value", "addr", "to", "option", "request", "size"):
+            if key in cmd.cols and key in cmd.args:
+                return cmd.cols[key]
+        return cmd.col
+
+    @staticmethod
+    def _timeout(cmd: Command) -> float | None:
+        ms = cmd.args.get("timeout")
+        return None if ms is None else ms / 1000.0
+
+    def _tick(self) -> None:
+        if self.on_wait is not None:
+            self.on_wait()
+
+    def _engine(self, method: str) -> Callable[..., Outcome]:
+        fn = getattr(self.pg, method, None)
+        if fn is None:
+            raise UsageError(f"{method} is not available in this build of the engine yet")
+        return fn
+
+    # ------------------------------------------------------------------ sockets
+    def _do_socket(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        sf = a.get("sockflags", [])
+        r.outcomes.append(
+            self.pg.socket(a["name"], a["family"], a["type"], a.get("proto") or 0,
+                           nonblock="nonblock" in sf, cloexec="cloexec" in sf)
+        )
+
+    def _do_socketpair(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        r.outcomes.append(self.pg.socketpair(a["name"], a["name2"], type=a.get("type") or "stream"))
+
+    def _do_bind(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.bind(cmd.args["sock"], cmd.args["addr"]))
+
+    def _do_listen(self, cmd: Command, r: Result) -> None:
+        backlog = cmd.args.get("backlog")
+        r.outcomes.append(self.pg.listen(cmd.args["sock"], 128 if backlog is None else backlog))
+
+    def _do_accept(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.accept(cmd.args["sock"], cmd.args.get("newname"), timeout=self._timeout(cmd)))
+
+    def _do_connect(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.connect(cmd.args["sock"], cmd.args["addr"], timeout=self._timeout(cmd)))
+
+    def _do_shutdown(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.shutdown(cmd.args["sock"], cmd.args["how"]))
+
+    def _do_close(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.close(cmd.args["sock"]))
+
+    # ------------------------------------------------------------------ data
+    def _repeat_send(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
+        for _ in range(cmd.args.get("count", 1)):
+            r.outcomes.append(call())
+
+    def _repeat_recv(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
+        sock = self.pg.sockets.get(cmd.args["sock"])
+        stream = getattr(sock, "type", None) == 1
+        for _ in range(cmd.args.get("count", 1)):
+            out = call()
+            r.outcomes.append(out)
+            if out.errno is not None or (stream and out.ret == 0 and cmd.args.get("size", 1) != 0):
+                break  # first error, or end of stream: further tries would say the same
+
+    def _do_send(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        self._repeat_send(cmd, r, lambda: self.pg.send(a["sock"], a["data"], a["flags"] or None,
+                                                       timeout=self._timeout(cmd)))
+
+    def _do_sendto(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        self._repeat_send(cmd, r, lambda: self.pg.sendto(a["sock"], a["addr"], a["data"], a["flags"] or None,
+                                                         timeout=self._timeout(cmd)))
+
+    def _do_sendmsg(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        fn = self._engine("sendmsg")
+        self._repeat_send(cmd, r, lambda: fn(a["sock"], a["data"], a["flags"] or None, to=a.get("to"),
+                                             rights=a.get("rights"), creds=bool(a.get("creds"))))
+
+    def _recv_size(self, cmd: Command) -> int:
+        size = cmd.args.get("size")
+        return 65536 if size is None else size
+
+    def _do_recv(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        self._repeat_recv(cmd, r, lambda: self.pg.recv(a["sock"], self._recv_size(cmd), a["flags"] or None,
+                                                       timeout=self._timeout(cmd)))
+
+    def _do_recvfrom(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        self._repeat_recv(cmd, r, lambda: self.pg.recvfrom(a["sock"], self._recv_size(cmd), a["flags"] or None,
+                                                           timeout=self._timeout(cmd)))
+
+    def _do_recvmsg(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        fn = self._engine("recvmsg")
+        kw: dict[str, Any] = {"anc": a.get("anc", 256)}
+        if a.get("timeout") is not None:
+            kw["timeout"] = self._timeout(cmd)
+        self._repeat_recv(cmd, r, lambda: fn(a["sock"], self._recv_size(cmd), a["flags"] or None, **kw))
+
+    # ------------------------------------------------------------------ options and info
+    def _do_setsockopt(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        r.outcomes.append(self.pg.setsockopt(a["sock"], a["option"], a["value"]))
+
+    def _do_getsockopt(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.getsockopt(cmd.args["sock"], cmd.args["option"]))
+
+    def _do_getsockname(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.getsockname(cmd.args["sock"]))
+
+    def _do_getpeername(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.getpeername(cmd.args["sock"]))
+
+    def _do_poll(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self.pg.poll(cmd.args.get("socks") or None, timeout=cmd.args.get("timeout", 0)))
+
+    def _do_ioctl(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        r.outcomes.append(self._engine("ioctl")(a["sock"], a["request"], a.get("value")))
+
+    def _do_fcntl(self, cmd: Command, r: Result) -> None:
+        a = cmd.args
+        r.outcomes.append(self.pg.fcntl(a["sock"], a["op"], a.get("value")))
+
+    def _do_sysctl(self, cmd: Command, r: Result) -> None:
+        r.outcomes.append(self._engine("sysctl")(cmd.args.get("key")))
+
+    def _do_sockets(self, cmd: Command, r: Result) -> None:
+        rows = [self.pg.info(name) for name in list(self.pg.sockets)]
+        r.rows = rows
+        if not rows:
+            r.lines.append("no sockets yet (try: socketpair a b)")
+            return
+        cols = ("name", "fd", "family", "type", "local", "peer", "state")
+        table = [[str(row.get(c, "") or "") for c in cols] + ["nonblock" if row.get("nonblocking") else ""]
+                 for row in rows]
+        r.lines += _table([c.upper() for c in cols] + ["MODE"], table)
+
+    def _do_options(self, cmd: Command, r: Result) -> None:
+        name = cmd.args["sock"]
+        info = self.pg.info(name)
+        fam = _short(info.get("family", ""), flags.FAMILIES)
+        typ = _short(info.get("type", ""), flags.TYPES)
+        rows: list[dict[str, Any]] = []
+        for row in catalog.OPTIONS:
+            if not row.readable or row.alias_of:
+                continue
+            if "any" not in row.families and fam not in row.families:
+                continue
+            if "any" not in row.types and typ not in row.types:
+                continue
+            out = self.pg.getsockopt(name, row.name)
+            r.outcomes.append(out)
+            shown = out.errno if out.errno else _show_value(row, out.value)
+            rows.append({"option": row.name, "value": out.value, "errno": out.errno, "shown": shown, "kind": row.kind})
+        r.rows = rows
+        r.lines += _table(["OPTION", "VALUE", "KIND"], [[d["option"], str(d["shown"]), d["kind"]] for d in rows])
+
+    # ------------------------------------------------------------------ script commands
+    def _do_help(self, cmd: Command, r: Result) -> None:
+        r.lines += help_lines(cmd.args.get("topic"))
+
+    def _do_sleep(self, cmd: Command, r: Result) -> None:
+        ms = cmd.args["ms"]
+        if self.max_sleep_ms is not None:
+            ms = min(ms, self.max_sleep_ms)
+        deadline = time.monotonic() + ms / 1000.0
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))
+            self._tick()
+
+    def _do_echo(self, cmd: Command, r: Result) -> None:
+        text = " ".join(cmd.args.get("text", []))
+        r.lines.append(text)
+        self.pg.journal.emit(Event("note", command=cmd.text, text=text))
+
+    def _do_expect(self, cmd: Command, r: Result) -> None:
+        res = self._ready(cmd) if cmd.args["field"] == "ready" else self._check(cmd)
+        r.expect = res
+        self.pg.journal.emit(
+            Event(
+                "expect",
+                sock=cmd.args.get("sock") or (self.last.sock if self.last else None),
+                command=cmd.text,
+                ok=res.ok,
+                field=res.field,
+                expected=res.expected,
+                actual=res.actual,
+                message=res.message,
+            )
+        )
+
+    def _check(self, cmd: Command) -> ExpectResult:
+        f = cmd.args["field"]
+        want = cmd.args["expected"]
+        shown_want = " ".join(cmd.args["values"])
+        o = self.last
+        if o is None:
+            return ExpectResult(False, f, shown_want, "nothing", f"expect {f}: no call has run yet to check")
+        if f == "ret":
+            ok, actual = o.ret == want, str(o.ret)
+        elif f == "errno":
+            ok, actual = o.errno == want, o.errno or "0 (no error)"
+            shown_want = want or "0 (no error)"
+        elif f == "data":
+            ok = o.data == want
+            actual = "no data" if o.data is None else quote_data(o.data) if o.data else '""'
+            shown_want = quote_data(want) if want else '""'
+        elif f == "cmsg":
+            names = [str(c.get("name", c.get("type", ""))).upper() for c in o.cmsgs]
+            actual = ", ".join(f"{n} {_cmsg_value(c)}" for n, c in zip(names, o.cmsgs, strict=True)) or "no ancillary data"
+            ok = False
+            for n, c in zip(names, o.cmsgs, strict=True):
+                if n in (want, "SO_" + want, "SCM_" + want) and (
+                    cmd.args.get("expected_value") is None or value_matches(c.get("value"), cmd.args["expected_value"])
+                ):
+                    ok = True
+        elif f == "value":
+            ok, actual = value_matches(o.value, want), _show_plain(o.value)
+        else:  # flags
+            ok, actual = all(x in o.msg_flags for x in want), "|".join(o.msg_flags) or "no flags"
+        verb = "as expected" if ok else "but expected"
+        msg = f"{o.syscall} {f} is {actual}" + (f", {verb} {shown_want}" if not ok else f", {verb}")
+        return ExpectResult(ok, f, shown_want, actual, msg)
+
+    def _ready(self, cmd: Command) -> ExpectResult:
+        """Wait for the watcher to report the bits; if it says nothing in time, poll once."""
+        name = cmd.args["sock"]
+        want: list[str] = cmd.args["expected"]
+        shown_want = f"{name} " + " ".join(want)
+        deadline = time.monotonic() + self.ready_wait
+        seen_seq = 0
+        state: list[str] | None = None
+        while True:
+            state, seen_seq = _latest_ready(self.pg.journal, name, state, seen_seq)
+            if state is not None and all(w in state for w in want):
+                actual = " ".join(state) or "no bits"
+                return ExpectResult(True, "ready", shown_want, actual, f"{name} is ready: {actual}")
+            if time.monotonic() >= deadline or not _watcher_running(self.pg):
+                break
+            time.sleep(0.02)
+            self._tick()
+        if _watcher_running(self.pg):
+            out = self.pg.poll([name], timeout=0)
+        else:  # no watcher: one poll that waits (for any of the bits) until the deadline
+            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            out = self.pg.poll([name], timeout=left_ms, events=want)
+        got = (out.value or {}).get(name, []) if out.errno is None else []
+        actual = " ".join(got) or "no bits"
+        ok = all(w in got for w in want)
+        msg = f"{name} is ready: {actual}" if ok else f"{name} shows {actual}, but expected {' '.join(want)}"
+        return ExpectResult(ok, "ready", shown_want, actual, msg + " (by poll)")
+
+
+def _latest_ready(journal: Any, name: str, state: list[str] | None, seen_seq: int) -> tuple[list[str] | None, int]:
+    """The newest readiness the watcher reported for `name` (None when it never has)."""
+    events = journal.snapshot()
+    for ev in reversed(events):
+        if ev.seq <= seen_seq:
+            break
+        if ev.kind == "ready" and ev.sock == name:
+            state = list(ev.fields.get("events") or [])
+            break
+    return state, (events[-1].seq if events else seen_seq)
+
+
+def _watcher_running(pg: Any) -> bool:
+    """True when a readiness watcher thread is reporting for this playground."""
+    w = getattr(pg, "watcher", None) or getattr(pg, "_watcher", None)
+    if w is None:
+        return False
+    alive = getattr(w, "running", None)
+    if alive is None:
+        alive = getattr(w, "is_alive", lambda: True)
+    return bool(alive() if callable(alive) else alive)
+
+
+def value_matches(actual: Any, text: str) -> bool:
+    """Does an Outcome value equal what a person typed? 4096, on, SOCK_STREAM, on,5, 1.5 ..."""
+    t = text.strip()
+    if actual is None:
+        return t.lower() in ("none", "null", "-", "")
+    if isinstance(actual, bool | int):
+        try:
+            return codecs.parse_int(t) == int(actual)
+        except UsageError:
+            return str(actual).lower() == t.lower()
+    if isinstance(actual, float):
+        try:
+            return math.isclose(float(t.rstrip("s")), actual, rel_tol=1e-6, abs_tol=1e-6)
+        except ValueError:
+            return False
+    if isinstance(actual, str):
+        a, w = actual.lower(), t.lower()
+        return a == w or a.split("_", 1)[-1] == w or (a.startswith("@") is False and a == w.strip('"'))
+    if isinstance(actual, bytes):
+        return actual == t.encode() or actual.hex() == t.lower().removeprefix("hex:")
+    if isinstance(actual, tuple | list):
+        parts = [p for p in t.strip("()[]").replace(" ", "").split(",") if p != ""]
+        if len(parts) != len(actual):
+            return False
+        return all(value_matches(x, p) for x, p in zip(actual, parts, strict=True))
+    if isinstance(actual, dict):
+        key, sep, rest = t.partition("=")
+        if sep and key in actual:
+            return value_matches(actual[key], rest)
+        return str(actual) == t
+    return str(actual) == t
+
+
+def _short(const_name: str, table: tuple[flags.Const, ...]) -> str:
+    for c in table:
+        if c.name == const_name:
+            return c.words[0]
+    return const_name.lower()
+
+
+def _show_plain(v: Any) -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, bytes):
+        return quote_data(v)
+    if isinstance(v, tuple | list):
+        return ",".join(_show_plain(x) for x in v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _show_value(row: catalog.OptionRow, v: Any) -> str:
+    try:
+        return str(codecs.codec(row.kind).show(v))
+    except Exception:  # noqa: BLE001 - a codec that cannot show a value falls back to plain text
+        return _show_plain(v)
+
+
+def _cmsg_value(c: dict[str, Any]) -> str:
+    return _show_plain(c.get("value"))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+    return [fmt(header)] + [fmt(r) for r in rows]
+
+
+def help_lines(topic: str | None) -> list[str]:
+    """Help text: all commands, one command, an option from the catalog, a flag or a topic."""
+    if not topic:
+        lines = ["Commands (help COMMAND for one, help SO_LINGER for an option, help data|addr|flags|count|expect):"]
+        width = max(len(c.usage) for c in C.COMMANDS)
+        for c in C.COMMANDS:
+            first = c.help.split(". ")[0].rstrip(".")
+            lines.append(f"  {c.usage.ljust(width)}  {first}")
+        return lines
+    word = topic.strip()
+    spec = C.command(word)
+    if spec is not None:
+        lines = [f"usage: {spec.usage}", "", spec.help, "", f"example: {spec.example}"]
+        for a in spec.args:
+            lines.append(f"  {a.name:<9} {C.KINDS.get(a.kind, a.kind)}")
+        for k in spec.keys:
+            lines.append(f"  {k.usage.strip('[]'):<9} {k.help}")
+        return lines
+    if word.lower() in C.TOPIC_BY_NAME:
+        t = C.TOPIC_BY_NAME[word.lower()]
+        return [t.help, ""] + [f"  {e}" for e in t.examples]
+    try:
+        row = catalog.option(word)
+    except UsageError:
+        row = None
+    if row is not None:
+        lines = [f"{row.name}  ({row.level}, {row.kind}, {'read-only' if row.access == 'ro' else 'write-only' if row.access == 'wo' else 'read-write'}, Linux {row.since})"]
+        lines.append(row.help)
+        if row.before:
+            lines.append(f"Set it before {row.before}() for it to take effect.")
+        if row.privilege:
+            lines.append(f"Needs {row.privilege}.")
+        fams = ", ".join(row.families)
+        typs = ", ".join(row.types)
+        lines.append(f"Applies to families: {fams}; types: {typs}.")
+        lines.append(f"example: setsockopt s {row.name} ..." if row.writable else f"example: getsockopt s {row.name}")
+        return lines
+    try:
+        f = flags.msg_flag(word)
+        return [f"{f.name} ({f.short}, {f.value:#x}): {f.help}"]
+    except UsageError:
+        pass
+    for b in flags.POLL_BITS:
+        if word.upper() in (b.name, "POLL" + word.upper()):
+            return [f"{b.name}: {b.help}"]
+    from sockplay.core.errors import nearest
+
+    near = nearest(word, list(C.COMMAND_NAMES) + [r.name for r in catalog.OPTIONS] + [f.name for f in flags.MSG_FLAGS])
+    raise UsageError(f"no help on {word!r}; try a command, an option such as SO_LINGER, or a flag",
+                     hint=f"did you mean {near[0]}?" if near else None)

@@ -1,0 +1,447 @@
+"""Lines of the command language into Command objects, or a ScriptError saying where and why.
+
+The parser checks everything it can know without the kernel: the command
+exists, the number of words, families, types, options, flags, sizes, data
+escapes. Whether a socket name exists is known only when the command runs,
+so the executor checks that (and still names the line and column).
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sockplay.core import catalog, codecs, flags
+from sockplay.core.errors import UsageError, did_you_mean
+from sockplay.lang import commands as C
+from sockplay.lang.grammar import ScriptError, Token, decode_data, split_commands
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,31}$")
+_KEY_RE = re.compile(r"^([A-Za-z_]+)=(.*)$", re.S)
+ERRNO_NAMES: frozenset[str] = frozenset(_errno.errorcode.values())
+
+
+@dataclass(slots=True)
+class Command:
+    """One parsed command: the table row, typed arguments, and where each came from.
+
+    `args` maps ArgSpec.dest (and key names such as count, timeout) to values:
+    sock/newsock/addr/value/text -> str, data -> bytes, flags -> list of short
+    words, size/int/count -> int, ms/timeout -> int milliseconds, option -> the
+    full option name. `cols` maps the same keys to 1-based columns.
+    """
+
+    name: str
+    spec: C.CommandSpec
+    args: dict[str, Any]
+    text: str
+    line: int = 1
+    col: int = 1
+    cols: dict[str, int] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.args.get(key, default)
+
+    def col_of(self, key: str) -> int:
+        """Column of an argument, for error messages; the command's own column if unknown."""
+        return self.cols.get(key, self.col)
+
+    def error(self, message: str, key: str | None = None) -> ScriptError:
+        return ScriptError(self.line, self.col_of(key) if key else self.col, message)
+
+
+def _words(n: int) -> str:
+    return "no words" if n == 0 else ("1 word" if n == 1 else f"{n} words")
+
+
+def _positional_usage(spec: C.CommandSpec) -> str:
+    return " ".join(
+        (f"[{a.name}...]" if a.repeat else f"[{a.name}]") if a.optional else (a.name + ("..." if a.repeat else ""))
+        for a in spec.args
+    )
+
+
+def parse_ms(text: str) -> int:
+    """Milliseconds from `100`, `100ms`, `1.5s`; a UsageError says what was expected."""
+    t = text.strip().lower()
+    try:
+        if t.endswith("ms"):
+            value = float(t[:-2])
+        elif t.endswith("s"):
+            value = float(t[:-1]) * 1000
+        else:
+            value = float(t)
+    except ValueError:
+        raise UsageError(f"{text!r} is not a time; expected milliseconds such as 100, or 1.5s") from None
+    if value < 0 or value != value or value > 10**9:
+        raise UsageError(f"{text!r}: expected a time from 0 to 1000000000 milliseconds")
+    return int(value)
+
+
+def _fits(kind: str, tok: Token) -> bool:
+    """Could this word fill an optional argument of `kind`? (Otherwise that argument is skipped.)"""
+    if not tok.bare and kind not in ("value", "text", "topic", "key", "data", "addr"):
+        return False
+    text = tok.text
+    try:
+        if kind in ("size", "int"):
+            codecs.parse_int(text)
+            return text.lower() not in ("on", "off", "true", "false", "yes", "no")
+        if kind == "proto":
+            flags.lookup(text, flags.PROTOCOLS, "protocol")
+            return True
+        if kind == "type":
+            flags.lookup(text, flags.TYPES, "type")
+            return True
+        if kind == "flags":
+            flags.msg_flag(text)
+            return True
+    except UsageError:
+        return False
+    if kind == "sockflag":
+        return text.lower() in C.SOCK_FLAGS
+    if kind in ("sock", "newsock"):
+        return bool(NAME_RE.match(text)) and "=" not in text
+    return True
+
+
+def _convert(kind: str, tok: Token, lineno: int, what: str) -> Any:
+    """A word's typed value for `kind`; errors become ScriptError at the word's column."""
+    text = tok.text
+    try:
+        if kind == "data":
+            return decode_data(tok, lineno)
+        if kind in ("sock", "newsock"):
+            if not NAME_RE.match(text):
+                raise UsageError(
+                    f"{text!r} is not a socket name; names start with a letter and use letters, digits, _ . - (up to 32)"
+                )
+            return text
+        if kind == "family":
+            flags.lookup(text, flags.FAMILIES, "family")
+            return text.lower()
+        if kind == "type":
+            flags.lookup(text, flags.TYPES, "type")
+            return text.lower()
+        if kind == "proto":
+            flags.lookup(text, flags.PROTOCOLS, "protocol")
+            return text.lower()
+        if kind == "sockflag":
+            if text.lower() not in C.SOCK_FLAGS:
+                raise UsageError(f"{what}: {text!r} is not nonblock or cloexec", hint=did_you_mean(text, C.SOCK_FLAGS))
+            return text.lower()
+        if kind == "flags":
+            return flags.msg_flag(text).short
+        if kind in ("size", "int"):
+            n = codecs.parse_int(text, what)
+            if kind == "size" and n < 0:
+                raise UsageError(f"{what} {n} is negative; expected a byte count such as 2 or 4096")
+            if abs(n) > 2**31 - 1:
+                raise UsageError(f"{what} {n} is too large; expected at most {2**31 - 1}")
+            return n
+        if kind == "option":
+            return catalog.option(text).name
+        if kind == "how":
+            key = text.lower().removeprefix("shut_")
+            if key not in C.HOW_WORDS:
+                raise UsageError(f"{text!r} is not a direction; expected rd, wr or rdwr", hint=did_you_mean(key, C.HOW_WORDS))
+            return key
+        if kind == "request":
+            known = {r.upper(): r for r in C.ioctl_requests()}
+            if text.upper() in known:
+                return known[text.upper()]
+            try:
+                return str(int(text, 0))
+            except ValueError:
+                raise UsageError(
+                    f"unknown ioctl request {text!r}; expected one of {', '.join(known.values())}",
+                    hint=did_you_mean(text, known.values()),
+                ) from None
+        if kind == "fcntlop":
+            if text.lower() not in C.FCNTL_OPS:
+                raise UsageError(
+                    f"unknown fcntl operation {text!r}; expected {', '.join(C.FCNTL_OPS)}",
+                    hint=did_you_mean(text, C.FCNTL_OPS),
+                )
+            return text.lower()
+        if kind == "field":
+            if text.lower() not in C.EXPECT_FIELDS:
+                raise UsageError(
+                    f"expect cannot check {text!r}; expected one of {', '.join(C.EXPECT_FIELDS)}",
+                    hint=did_you_mean(text, C.EXPECT_FIELDS),
+                )
+            return text.lower()
+        if kind == "ms":
+            return parse_ms(text)
+        if kind == "addr":
+            if not text.strip():
+                raise UsageError("the address is empty; expected 127.0.0.1:8080, [::1]:80, ./x.sock, @name or a socket name")
+            return text
+        return text
+    except UsageError as exc:
+        raise ScriptError(lineno, tok.col, str(exc)) from None
+
+
+def _convert_key(spec: C.CommandSpec, key: C.KeySpec, value: str, tok: Token, lineno: int) -> Any:
+    col = tok.col + len(key.key) + 1
+    try:
+        if key.kind == "int":
+            n = codecs.parse_int(value, key.key)
+            if key.key == "count" and not 1 <= n <= 10_000_000:
+                raise UsageError(f"count={value}: expected a number of times from 1 to 10000000")
+            return n
+        if key.kind == "size":
+            n = codecs.parse_int(value, key.key)
+            if not 0 <= n <= 2**24:
+                raise UsageError(f"{key.key}={value}: expected a byte count from 0 to 16m")
+            return n
+        if key.kind == "ms":
+            return parse_ms(value)
+        if key.kind == "addr":
+            if not value:
+                raise UsageError(f"{key.key}= needs an address, as in {key.key}=127.0.0.1:9000")
+            return value
+        if key.kind == "socks":
+            names = [n for n in value.split(",") if n]
+            if not names:
+                raise UsageError(f"{key.key}= needs socket names, as in {key.key}=a,b")
+            for n in names:
+                if not NAME_RE.match(n):
+                    raise UsageError(f"{n!r} in {key.key}= is not a socket name")
+            return names
+    except UsageError as exc:
+        raise ScriptError(lineno, col, str(exc)) from None
+    raise ScriptError(lineno, tok.col, f"{spec.name}: {key.key} is a switch; write it alone, without =")
+
+
+def _keyword(tok: Token) -> tuple[str, str] | None:
+    if not tok.parts or tok.parts[0].quoted:
+        return None
+    m = _KEY_RE.match(tok.text)
+    return (m.group(1).lower(), m.group(2)) if m else None
+
+
+def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
+    """One command's words (as split by the grammar) into a Command."""
+    head = tokens[0]
+    name = head.text.lower()
+    spec = C.command(name)
+    if spec is None:
+        hint = did_you_mean(head.text, C.COMMAND_NAMES)
+        msg = f"unknown command {head.text!r}"
+        msg += f"; {hint}" if hint else "; 'help' lists the commands"
+        raise ScriptError(lineno, head.col, msg)
+    text = line[head.col - 1 : tokens[-1].end - 1]
+    cmd = Command(spec.name, spec, {}, text, lineno, head.col, {})
+    rest = tokens[1:]
+    specs = spec.args
+    si = 0
+    filled: dict[str, list[Token]] = {}
+    positional_count = 0
+
+    def required_done() -> bool:
+        return all(a.dest in filled for a in specs if not a.optional)
+
+    for tok in rest:
+        kv = _keyword(tok)
+        if kv is not None:
+            key = spec.key(kv[0])
+            if key is not None and key.kind != "switch":
+                if key.key in cmd.args:
+                    raise ScriptError(lineno, tok.col, f"{key.key}= is given twice")
+                cmd.args[key.key] = _convert_key(spec, key, kv[1], tok, lineno)
+                cmd.cols[key.key] = tok.col
+                continue
+        if tok.bare:
+            key = spec.key(tok.text.lower())
+            if key is not None and key.kind == "switch" and required_done():
+                cmd.args[key.key] = True
+                cmd.cols[key.key] = tok.col
+                continue
+        while si < len(specs) and specs[si].optional and not _fits(specs[si].kind, tok):
+            if specs[si].repeat and specs[si].dest in filled and si == len(specs) - 1:
+                break
+            si += 1
+        if si >= len(specs) or (specs[si].optional and not _fits(specs[si].kind, tok) and not specs[si].repeat):
+            raise _extra_word(spec, tok, kv, positional_count, len(rest), lineno)
+        a = specs[si]
+        filled.setdefault(a.dest, []).append(tok)
+        positional_count += 1
+        if not a.repeat:
+            si += 1
+
+    missing = [a for a in specs if not a.optional and a.dest not in filled]
+    if missing:
+        end_col = (rest[-1].end + 1) if rest else head.end + 1
+        raise ScriptError(
+            lineno,
+            end_col,
+            f"{spec.name} needs {_positional_usage(spec)}; got {_words(positional_count)}"
+            f" (missing {' '.join(a.name for a in missing)})",
+        )
+    for a in specs:
+        toks = filled.get(a.dest)
+        if toks is None:
+            if a.repeat:
+                cmd.args[a.dest] = []
+            continue
+        cmd.cols[a.dest] = toks[0].col
+        if spec.name == "expect" and a.dest == "values":
+            cmd.args[a.dest] = toks  # typed by _check_expect, which knows the field
+            continue
+        values = [_convert(a.kind, t, lineno, a.name) for t in toks]
+        cmd.args[a.dest] = values if a.repeat else values[0]
+    _check(cmd, filled, lineno)
+    return cmd
+
+
+def _extra_word(
+    spec: C.CommandSpec, tok: Token, kv: tuple[str, str] | None, got: int, total: int, lineno: int
+) -> ScriptError:
+    """The message for a word that has no place: unknown setting, bad flag, or one word too many."""
+    if kv is not None:
+        keys = [k.key for k in spec.keys]
+        if keys:
+            hint = did_you_mean(kv[0], keys)
+            msg = f"{spec.name} has no setting {kv[0]}=; it takes {', '.join(k.usage.strip('[]') for k in spec.keys)}"
+            return ScriptError(lineno, tok.col, msg + (f" ({hint})" if hint else ""))
+        return ScriptError(lineno, tok.col, f"{spec.name} takes no key=value settings; found {tok.raw!r}")
+    last = spec.args[-1] if spec.args else None
+    if last is not None and last.repeat and last.kind == "flags":
+        try:
+            flags.msg_flag(tok.text)
+        except UsageError as exc:
+            return ScriptError(lineno, tok.col, f"{spec.name}: {exc}")
+    if last is not None and last.repeat and last.kind == "sockflag":
+        hint = did_you_mean(tok.text, C.SOCK_FLAGS + tuple(C.vocabulary("proto")))
+        return ScriptError(
+            lineno, tok.col, f"{spec.name}: {tok.raw!r} is not a protocol, nonblock or cloexec" + (f" ({hint})" if hint else "")
+        )
+    return ScriptError(
+        lineno,
+        tok.col,
+        f"{spec.name} takes {_positional_usage(spec) or 'no arguments'}; got {_words(total)}"
+        f" ({tok.raw!r} is one too many; quote text that holds spaces)",
+    )
+
+
+def _check(cmd: Command, filled: dict[str, list[Token]], lineno: int) -> None:
+    """Rules that involve more than one word."""
+    a = cmd.args
+    if cmd.name == "socketpair" and a["name"] == a["name2"]:
+        raise cmd.error("socketpair needs two different names", "name2")
+    if cmd.name == "fcntl":
+        op, value = a["op"], a.get("value")
+        if op in ("nonblock", "async"):
+            if value is None or value.lower() not in ("on", "off", "1", "0", "true", "false", "yes", "no"):
+                raise cmd.error(f"fcntl {op} needs on or off, as in: fcntl {a['sock']} {op} on", "value" if value else "op")
+            a["value"] = value.lower() in ("on", "1", "true", "yes")
+        elif op in ("setown", "setsig"):
+            if value is not None:
+                try:
+                    a["value"] = codecs.parse_int(value, "pid" if op == "setown" else "signal")
+                except UsageError as exc:
+                    raise cmd.error(str(exc), "value") from None
+        elif value is not None:
+            raise cmd.error(f"fcntl {op} takes no value; got {value!r}", "value")
+    if cmd.name == "ioctl" and a.get("value") is not None:
+        try:
+            a["value"] = codecs.parse_int(a["value"], "ioctl value")
+        except UsageError:
+            pass  # the engine decides what a textual value means for this request
+    if cmd.name == "socket" and len(a.get("sockflags", [])) != len(set(a.get("sockflags", []))):
+        raise cmd.error("the same creation flag is given twice", "sockflags")
+    if cmd.name == "expect":
+        _check_expect(cmd, filled.get("values", []), lineno)
+
+
+def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
+    field_ = cmd.args["field"]
+    n = len(toks)
+
+    def need(lo: int, hi: int, form: str) -> None:
+        if not lo <= n <= hi:
+            col = toks[hi].col if n > hi else cmd.col_of("field")
+            raise ScriptError(lineno, col, f"expect {field_} needs {form}; got {_words(n)} after {field_}")
+
+    if field_ == "ret":
+        need(1, 1, "one number, as in: expect ret 2")
+        try:
+            cmd.args["expected"] = codecs.parse_int(toks[0].text, "ret")
+        except UsageError as exc:
+            raise ScriptError(lineno, toks[0].col, str(exc)) from None
+    elif field_ == "errno":
+        need(1, 1, "an errno name, as in: expect errno EAGAIN (or 0 for none)")
+        word = toks[0].text.upper()
+        if word in ("0", "NONE", "OK", "-"):
+            cmd.args["expected"] = None
+        elif word in ERRNO_NAMES:
+            cmd.args["expected"] = word
+        else:
+            hint = did_you_mean(word, sorted(ERRNO_NAMES))
+            raise ScriptError(
+                lineno, toks[0].col, f"{toks[0].text!r} is not an errno name such as EAGAIN" + (f" ({hint})" if hint else "")
+            )
+    elif field_ == "data":
+        need(1, 1, 'the bytes, as in: expect data "cc" (quote text with spaces)')
+        cmd.args["expected"] = decode_data(toks[0], lineno)
+    elif field_ == "cmsg":
+        need(1, 2, "a type and maybe its value, as in: expect cmsg SO_RXQ_OVFL 198")
+        cmd.args["expected"] = toks[0].text.upper()
+        cmd.args["expected_value"] = toks[1].text if n > 1 else None
+    elif field_ == "value":
+        need(1, 1, "one value, as in: expect value SOCK_STREAM (quote values with spaces)")
+        cmd.args["expected"] = toks[0].text
+    elif field_ == "flags":
+        need(1, 16, "MSG_ flags, as in: expect flags MSG_TRUNC")
+        out = []
+        for t in toks:
+            try:
+                out.append(flags.msg_flag(t.text).name)
+            except UsageError as exc:
+                raise ScriptError(lineno, t.col, str(exc)) from None
+        cmd.args["expected"] = out
+    elif field_ == "ready":
+        if n < 2:
+            raise ScriptError(
+                lineno, cmd.col_of("field"), f"expect ready needs NAME FLAG..., as in: expect ready b POLLIN; got {_words(n)}"
+            )
+        cmd.args["sock"] = _convert("sock", toks[0], lineno, "NAME")
+        cmd.cols["sock"] = toks[0].col
+        bits = []
+        for t in toks[1:]:
+            try:
+                flags.poll_mask([t.text])
+            except UsageError as exc:
+                raise ScriptError(lineno, t.col, str(exc)) from None
+            word = t.text.upper()
+            bits.append(word if word.startswith("POLL") else "POLL" + word)
+        cmd.args["expected"] = bits
+    cmd.args["values"] = [t.text for t in toks]
+
+
+def parse_line(line: str, lineno: int = 1) -> list[Command]:
+    """Every command on one line (usually one; `;` separates more). Blank and comment lines give []."""
+    return [parse_tokens(words, line, lineno) for words in split_commands(line, lineno)]
+
+
+def parse_script(text: str) -> list[Command]:
+    """A whole script; the first error is raised."""
+    cmds, errors = check_script(text)
+    if errors:
+        raise errors[0]
+    return cmds
+
+
+def check_script(text: str) -> tuple[list[Command], list[ScriptError]]:
+    """A whole script, collecting every line's error instead of stopping at the first."""
+    cmds: list[Command] = []
+    errors: list[ScriptError] = []
+    for i, line in enumerate(text.splitlines(), 1):
+        try:
+            cmds.extend(parse_line(line, i))
+        except ScriptError as exc:
+            errors.append(exc)
+    return cmds, errors
