@@ -208,7 +208,8 @@ def test_every_option_reads_or_says_why_not(row: catalog.OptionRow) -> None:
         if row.name == "SO_PEERNAME":
             assert value.startswith(("127.0.0.1:", "[::1]:", "(unnamed)"))
         if row.name == "IP_MTU":
-            assert value == int(Path("/sys/class/net/lo/mtu").read_text())  # loopback's MTU
+            # loopback's MTU, but an IPv4 packet cannot be longer than 65535 bytes
+            assert value == min(int(Path("/sys/class/net/lo/mtu").read_text()), 65535)
         if row.name == "SO_PEERCRED":
             assert value["uid"] == 0 or value["pid"] > 0
     finally:
