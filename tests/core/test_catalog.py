@@ -229,3 +229,63 @@ def test_read_only_rows_cannot_be_set() -> None:
             with pytest.raises(OSError) as exc:
                 s.setsockopt(row.level_number, row.number, codecs.codec(row.kind).encode(1))
             assert exc.value.errno == errno.ENOPROTOOPT, name
+
+
+# ---- `sockplay options` -------------------------------------------------------------
+
+
+def _run_cli(capsys, name: str | None = None, as_json: bool = False) -> tuple[int, str, str]:
+    import argparse
+
+    from sockplay.catalog_cli import options_cli
+
+    status = options_cli(argparse.Namespace(name=name, json=as_json))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_cli_table_lists_every_option_aligned(capsys) -> None:
+    status, out, _ = _run_cli(capsys)
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == len(catalog.OPTIONS) + 1
+    assert lines[0].split()[:3] == ["NAME", "LEVEL", "KIND"]
+    col = lines[0].index("LEVEL")
+    assert all(line[col - 2 : col] == "  " for line in lines)  # the level column starts at one place
+    assert any(line.startswith("SO_LINGER ") and "linger" in line for line in lines)
+
+
+def test_cli_json_has_all_fields_and_short(capsys) -> None:
+    import json
+
+    status, out, _ = _run_cli(capsys, as_json=True)
+    data = json.loads(out)
+    assert status == 0 and [d["name"] for d in data] == [r.name for r in catalog.OPTIONS]
+    first = data[0]
+    for field in ("name", "level", "number", "kind", "access", "since", "privilege", "families", "types",
+                  "help", "before", "lesson", "alias_of", "short"):
+        assert field in first
+    assert {d["name"]: d["short"] for d in data}["SO_RCVBUF"] == "rcvbuf"
+
+
+def test_cli_one_option_in_full(capsys) -> None:
+    status, out, _ = _run_cli(capsys, "linger")
+    assert status == 0 and out.startswith("SO_LINGER")
+    assert "on,SECONDS or off" in out and "number 13" in out and "setsockopt NAME SO_LINGER" in out
+    status, out, _ = _run_cli(capsys, "SO_REUSEADDR")
+    assert "before bind()" in out
+
+
+def test_cli_unknown_option_is_exit_2_with_a_suggestion(capsys) -> None:
+    status, out, err = _run_cli(capsys, "SO_RCVBUFF")
+    assert status == 2 and out == ""
+    assert "did you mean SO_RCVBUF?" in err
+
+
+def test_cli_imports_no_ui_package() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, sockplay.catalog_cli; bad = [m for m in ('textual', 'prompt_toolkit', 'pygments', 'rich')"
+            " if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
