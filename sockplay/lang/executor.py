@@ -19,7 +19,7 @@ from sockplay.core.errors import UsageError
 from sockplay.core.journal import Event
 from sockplay.core.outcome import Outcome
 from sockplay.lang import commands as C
-from sockplay.lang.grammar import ScriptError, quote_data
+from sockplay.lang.grammar import ScriptError, quote_data, show_data
 from sockplay.lang.parser import Command, parse_line
 
 READY_WAIT = 1.0  # seconds `expect ready` waits for the watcher
@@ -195,15 +195,19 @@ class Executor:
 
     # ------------------------------------------------------------------ data
     def _repeat_send(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
-        for _ in range(cmd.args.get("count", 1)):
+        for i in range(cmd.args.get("count", 1)):
             r.outcomes.append(call())
+            if i % 256 == 255:
+                self._tick()  # let a printer drain the journal during a long flood
 
     def _repeat_recv(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
         sock = self.pg.sockets.get(cmd.args["sock"])
         stream = getattr(sock, "type", None) == 1
-        for _ in range(cmd.args.get("count", 1)):
+        for i in range(cmd.args.get("count", 1)):
             out = call()
             r.outcomes.append(out)
+            if i % 256 == 255:
+                self._tick()
             if out.errno is not None or (stream and out.ret == 0 and cmd.args.get("size", 1) != 0):
                 break  # first error, or end of stream: further tries would say the same
 
@@ -352,8 +356,8 @@ class Executor:
             shown_want = want or "0 (no error)"
         elif f == "data":
             ok = o.data == want
-            actual = "no data" if o.data is None else quote_data(o.data) if o.data else '""'
-            shown_want = quote_data(want) if want else '""'
+            actual = "no data" if o.data is None else show_data(o.data)
+            shown_want = show_data(want)
         elif f == "cmsg":
             names = [str(c.get("name", c.get("type", ""))).upper() for c in o.cmsgs]
             actual = ", ".join(f"{n} {_cmsg_value(c)}" for n, c in zip(names, o.cmsgs, strict=True)) or "no ancillary data"
@@ -402,7 +406,7 @@ class Executor:
 
 def _latest_ready(journal: Any, name: str, state: list[str] | None, seen_seq: int) -> tuple[list[str] | None, int]:
     """The newest readiness the watcher reported for `name` (None when it never has)."""
-    events = journal.snapshot()
+    events = journal.since(seen_seq) if hasattr(journal, "since") else journal.snapshot()
     for ev in reversed(events):
         if ev.seq <= seen_seq:
             break

@@ -240,6 +240,12 @@ def quote_data(data: bytes) -> str:
     return '"' + "".join(out) + '"'
 
 
+def show_data(data: bytes) -> str:
+    """Bytes for people to read: always in double quotes, C escapes for the rest."""
+    q = quote_data(data)
+    return q if q.startswith('"') else f'"{q}"'
+
+
 def quote_word(text: str) -> str:
     """A word that splits back as one: quoted when it holds spaces or special characters."""
     if text and not any(c in text for c in " \t\"'#;\\"):

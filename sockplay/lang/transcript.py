@@ -1,0 +1,183 @@
+"""Readable text for a terminal: each command, its trace line, its result, and events between.
+
+Used by `sockplay run` (and usable by the REPL): Results are rendered as they
+come back from the Executor; readiness, signal and note events from the
+journal are rendered as they arrive. count=N folds into one summary line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sockplay.core.journal import Event
+from sockplay.core.outcome import Outcome
+from sockplay.lang.executor import Result
+from sockplay.lang.grammar import quote_data, show_data
+
+INDENT = "    "
+
+_CODES = {
+    "command": "1;36",
+    "trace": "2",
+    "ok": "32",
+    "error": "31",
+    "fail": "1;31",
+    "pass": "1;32",
+    "event": "33",
+    "cmsg": "35",
+    "note": "3",
+}
+
+
+class Style:
+    """ANSI colors when `color` is true, plain text otherwise."""
+
+    def __init__(self, color: bool = False) -> None:
+        self.color = color
+
+    def __call__(self, role: str, text: str) -> str:
+        if not self.color or role not in _CODES:
+            return text
+        return f"\x1b[{_CODES[role]}m{text}\x1b[0m"
+
+
+PLAIN = Style(False)
+
+
+def render_command(text: str, line: int | None = None, style: Style = PLAIN) -> str:
+    """The command as typed, with its script line number."""
+    prefix = f"{line:>3}> " if line is not None else "> "
+    return style("command", prefix + text)
+
+
+def _data(data: bytes | None) -> str:
+    return "no data" if data is None else show_data(data)
+
+
+def summary(o: Outcome) -> str:
+    """`= 2  data "cc"`, or `= -1 EAGAIN: why`."""
+    if o.errno:
+        return f"= -1 {o.errno}" + (f": {o.error}" if o.error else "")
+    parts = [f"= {o.ret}"]
+    if o.data is not None:
+        parts.append(f"data {_data(o.data)}")
+    if o.value is not None and o.syscall not in ("accept", "socketpair"):
+        parts.append(f"value {_value(o.value)}")
+    if o.address:
+        parts.append(f"from {o.address}" if o.syscall.startswith("recv") else f"peer {o.address}")
+    if o.new_sockets:
+        parts.append("new socket " + ", ".join(o.new_sockets))
+    if o.msg_flags:
+        parts.append("flags " + "|".join(o.msg_flags))
+    return "  ".join(parts)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bytes):
+        return quote_data(v)
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, dict):
+        return " ".join(f"{k}={_value(x) if not isinstance(x, list) else '|'.join(map(str, x)) or '0'}" for k, x in v.items())
+    if isinstance(v, tuple | list):
+        return ",".join(_value(x) for x in v)
+    return str(v)
+
+
+def cmsg_line(c: dict[str, Any]) -> str:
+    """One ancillary message: `SOL_SOCKET SO_RXQ_OVFL 198`."""
+    name = c.get("name", c.get("type", "?"))
+    extra = "".join(f"  {k} {_value(v)}" for k, v in c.items() if k not in ("level", "name", "type", "value"))
+    return f"{c.get('level', '')} {name} {_value(c.get('value'))}{extra}".strip()
+
+
+def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
+    lines = [INDENT + style("trace", o.trace)]
+    lines.append(INDENT + style("error" if o.errno else "ok", summary(o)))
+    for c in o.cmsgs:
+        lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
+    for n in o.notes:
+        if not n.startswith("asked "):
+            lines.append(INDENT + style("note", "note: " + n))
+    return lines
+
+
+def fold(outcomes: list[Outcome]) -> str:
+    """count=N in one line: how many calls, how they returned, bytes moved, where it stopped."""
+    n = len(outcomes)
+    ok = [o for o in outcomes if o.errno is None]
+    rets = Counter(o.ret for o in ok)
+    parts = [f"{n} calls"]
+    if ok:
+        common = ", ".join(f"{c}x = {r}" for r, c in rets.most_common(3))
+        parts.append(f"{len(ok)} ok ({common}{', ...' if len(rets) > 3 else ''})")
+        moved = sum(o.ret or 0 for o in ok if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"))
+        if moved:
+            parts.append(f"{moved} bytes")
+    errs = Counter(o.errno for o in outcomes if o.errno)
+    if errs:
+        parts.append("errors " + ", ".join(f"{c}x {e}" for e, c in errs.most_common()))
+    last = outcomes[-1]
+    if last.errno and outcomes[-1].syscall.startswith("recv"):
+        parts.append(f"stopped at {last.errno}")
+    cm = Counter(str(c.get("name", c.get("type"))) for o in outcomes for c in o.cmsgs)
+    if cm:
+        parts.append("anc " + ", ".join(f"{c}x {k}" for k, c in cm.most_common()))
+    return "count: " + "; ".join(parts)
+
+
+def render_result(r: Result, style: Style = PLAIN) -> list[str]:
+    """Every line a Result shows under its command."""
+    lines: list[str] = []
+    outs = r.outcomes
+    if r.command.name == "options":
+        lines += [INDENT + s for s in r.lines]
+        return lines
+    if len(outs) == 1:
+        lines += render_outcome(outs[0], style)
+    elif outs:
+        first, last = outs[0], outs[-1]
+        lines.append(INDENT + style("trace", first.trace))
+        lines.append(INDENT + style("ok", fold(outs)))
+        if last is not first:
+            lines.append(INDENT + style("trace", "last: " + last.trace))
+            lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
+        for c in last.cmsgs:
+            lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
+    lines += [INDENT + s for s in r.lines]
+    if r.expect is not None:
+        e = r.expect
+        if e.ok:
+            lines.append(INDENT + style("pass", "ok: ") + e.message)
+        else:
+            lines.append(INDENT + style("fail", "EXPECT FAILED: ") + e.message)
+    return lines
+
+
+def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | None:
+    """An event that arrives on its own (readiness, signal, pending, note); calls only if asked."""
+    f = ev.fields
+    if ev.kind == "ready":
+        changes = [f"+{b}" for b in f.get("added") or []] + [f"-{b}" for b in f.get("removed") or []]
+        now = "|".join(f.get("events") or []) or "0"
+        return INDENT + style("event", f"~ {ev.sock} {' '.join(changes) or 'ready'}  (now {now})")
+    if ev.kind == "signal":
+        what = f.get("signal") or f.get("name") or "signal"
+        return INDENT + style("event", f"! {what}" + (f" for {ev.sock}" if ev.sock else "") + _rest(f, ("signal", "name")))
+    if ev.kind == "pending":
+        return INDENT + style("note", f"... {f.get('syscall', 'call')} on {ev.sock} waits")
+    if ev.kind == "note":
+        if ev.command and ev.command.startswith("echo"):
+            return None  # the echo's Result already printed it
+        return INDENT + style("note", "note: " + str(f.get("text", "")))
+    if ev.kind == "call" and calls and ev.outcome is not None:
+        return INDENT + style("trace", ev.outcome.trace)
+    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal"):
+        return INDENT + style("note", f"{ev.kind}: " + _rest(f, ()).strip())
+    return None
+
+
+def _rest(fields: dict[str, Any], skip: tuple[str, ...]) -> str:
+    extra = " ".join(f"{k}={_value(v)}" for k, v in fields.items() if k not in skip)
+    return f"  {extra}" if extra else ""
