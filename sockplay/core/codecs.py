@@ -176,9 +176,13 @@ def _enc_errno(v: Any) -> bytes:
         raise UsageError(f"errno {v!r}: expected a name such as ECONNREFUSED, or a number") from None
 
 
+# Where Linux has two names for one number, the one strace and the man pages use.
+_ERRNO_PREFERRED = {_errno.EOPNOTSUPP: "EOPNOTSUPP", _errno.EAGAIN: "EAGAIN", _errno.EDEADLK: "EDEADLK"}
+
+
 def _dec_errno(raw: bytes) -> str | int:
     n = _dec_int(raw)
-    return 0 if n == 0 else _errno.errorcode.get(n, n)
+    return 0 if n == 0 else _ERRNO_PREFERRED.get(n) or _errno.errorcode.get(n, n)
 
 
 def _show_errno(v: str | int) -> str:

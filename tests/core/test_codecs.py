@@ -219,6 +219,7 @@ def test_so_error_is_named_then_cleared() -> None:
         assert c("errno").decode(s.getsockopt(SOL, socket.SO_ERROR, 4)) == 0
     assert c("errno").show(0) == "0 (no error pending)"
     assert c("errno").encode("EPIPE") == struct.pack("i", errno.EPIPE)
+    assert c("errno").decode(struct.pack("i", errno.EOPNOTSUPP)) == "EOPNOTSUPP"  # not Python's ENOTSUP
     with pytest.raises(UsageError, match="ECONNREFUSED"):
         c("errno").encode("EWHATEVER")
 
