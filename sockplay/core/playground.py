@@ -584,7 +584,7 @@ class Playground:
             out.ret = 0
             if row.readable and row.name != "SO_ERROR":
                 with contextlib.suppress(OSError, UsageError, struct.error, ValueError):
-                    out.value = c.decode(s.getsockopt(row.level_number, row.number, c.size) if c.size else s.getsockopt(row.level_number, row.number))
+                    out.value = c.decode(_read_option(s, row, c))
             warn = self._too_late(s, row)
             if warn:
                 out.notes.append(warn)
@@ -616,7 +616,7 @@ class Playground:
         out = Outcome("getsockopt", sock=name)
         lvl = trace.LEVEL_NAMES.get(row.level_number, row.level)
         try:
-            raw = s.getsockopt(row.level_number, row.number, c.size) if c.size else s.getsockopt(row.level_number, row.number)
+            raw = _read_option(s, row, c)
         except OSError as exc:
             self._fail(out, exc, s, option=row.name, option_access=row.access, option_privilege=row.privilege)
             out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, "0x...", f"[{c.size}]"], -1, out.errno)
@@ -806,6 +806,15 @@ class Playground:
 
     def __exit__(self, *exc: object) -> None:
         self.close_all()
+
+
+def _read_option(s: socket.socket, row: catalog.OptionRow, c: codecs.Codec) -> Any:
+    """getsockopt through the codec: some options size their buffer themselves (SO_GET_FILTER, SO_PEERNAME)."""
+    if c.read is not None:
+        return c.read(s.fileno(), row.level_number, row.number)
+    if c.size:
+        return s.getsockopt(row.level_number, row.number, c.size)
+    return s.getsockopt(row.level_number, row.number)
 
 
 def _fl_names(fl: int) -> str:
