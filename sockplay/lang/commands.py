@@ -49,17 +49,12 @@ _FALLBACK_IOCTLS: tuple[str, ...] = (
 
 
 def ioctl_requests() -> tuple[str, ...]:
-    """Request names the engine knows (its table when it has one, else the common ones)."""
+    """Request names the engine knows, with their aliases (FIONREAD for SIOCINQ)."""
     try:
-        from sockplay.core import ioctls  # type: ignore[attr-defined]
-
-        table = getattr(ioctls, "IOCTLS", None) or getattr(ioctls, "REQUESTS", None)
-        if table:
-            names = [getattr(r, "name", r) for r in (table.values() if isinstance(table, dict) else table)]
-            return tuple(str(n) for n in names)
-    except ImportError:
-        pass
-    return _FALLBACK_IOCTLS
+        from sockplay.core import ioctls
+    except ImportError:  # an engine without the ioctl table
+        return _FALLBACK_IOCTLS
+    return tuple(r.name for r in ioctls.IOCTLS) + tuple(a for r in ioctls.IOCTLS for a in r.aliases if a.isupper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,7 +349,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "expect",
-        (_a("FIELD", "field"), _a("VALUE", "text", "values", repeat=True)),
+        (_a("FIELD", "field"), _a("VALUE", "text", "values", optional=True, repeat=True)),
         "Check the result of the previous call and fail the script when it differs: "
         "ret N, errno NAME, data DATA, cmsg TYPE [VALUE], value V, flags MSG_X. "
         "expect ready NAME FLAG... waits up to a second for those poll bits.",

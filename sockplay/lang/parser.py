@@ -149,16 +149,20 @@ def _convert(kind: str, tok: Token, lineno: int, what: str) -> Any:
                 raise UsageError(f"{text!r} is not a direction; expected rd, wr or rdwr", hint=did_you_mean(key, C.HOW_WORDS))
             return key
         if kind == "request":
+            try:
+                from sockplay.core import ioctls
+            except ImportError:
+                ioctls = None  # type: ignore[assignment]
+            if ioctls is not None:
+                ioctls.ioctl(text)
+                return text
             known = {r.upper(): r for r in C.ioctl_requests()}
             if text.upper() in known:
                 return known[text.upper()]
-            try:
-                return str(int(text, 0))
-            except ValueError:
-                raise UsageError(
-                    f"unknown ioctl request {text!r}; expected one of {', '.join(known.values())}",
-                    hint=did_you_mean(text, known.values()),
-                ) from None
+            raise UsageError(
+                f"unknown ioctl request {text!r}; expected one of {', '.join(known.values())}",
+                hint=did_you_mean(text, known.values()),
+            )
         if kind == "fcntlop":
             if text.lower() not in C.FCNTL_OPS:
                 raise UsageError(
@@ -260,11 +264,15 @@ def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
                 cmd.args[key.key] = True
                 cmd.cols[key.key] = tok.col
                 continue
+        skipped: C.ArgSpec | None = None
         while si < len(specs) and specs[si].optional and not _fits(specs[si].kind, tok):
             if specs[si].repeat and specs[si].dest in filled and si == len(specs) - 1:
                 break
+            skipped = specs[si]
             si += 1
-        if si >= len(specs) or (specs[si].optional and not _fits(specs[si].kind, tok) and not specs[si].repeat):
+        if si >= len(specs):
+            if skipped is not None and kv is None and not skipped.repeat and skipped.dest not in filled:
+                _convert(skipped.kind, tok, lineno, skipped.name)  # the word was meant for it: say why it does not fit
             raise _extra_word(spec, tok, kv, positional_count, len(rest), lineno)
         a = specs[si]
         filled.setdefault(a.dest, []).append(tok)
