@@ -1,0 +1,3 @@
+socketpair a b
+send a x
+recv nosuch 1
