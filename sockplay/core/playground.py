@@ -20,15 +20,52 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sockplay.core import addresses, catalog, codecs, errnos, flags, trace
+from sockplay.core import (
+    addresses,
+    catalog,
+    cmsg,
+    codecs,
+    errnos,
+    flags,
+    ioctls,
+    signals,
+    sysctl,
+    trace,
+)
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.core.journal import Event, Journal
 from sockplay.core.outcome import Outcome
 from sockplay.core.sockets import NAME_RE, PlainFd, PlaySocket, tcp_state
+from sockplay.core.watcher import Watcher
+
+flags_mod = flags  # for methods whose `flags` parameter hides the module
 
 SHUT = {"rd": socket.SHUT_RD, "wr": socket.SHUT_WR, "rdwr": socket.SHUT_RDWR}
 SHUT_NAMES = {v: f"SHUT_{k.upper()}" for k, v in SHUT.items()}
 DEFAULT_RECV = 65536
+DEFAULT_ANC = 256
+
+# MSG_* bits used on the hot path (flags.MSG_FLAGS has the full table).
+_MSG_OOB, _MSG_PEEK, _MSG_TRUNC, _MSG_DONTWAIT = 0x1, 0x2, 0x20, 0x40
+_MSG_WAITALL, _MSG_ERRQUEUE = 0x100, 0x2000
+_flag_cache: dict[Any, int] = {}
+
+
+def _flag_bits(words: Any) -> int:
+    """flags.msg_flags_value, memoised for the word lists a flood repeats on every call."""
+    if words is None:
+        return 0
+    if type(words) is int:
+        return words
+    key = tuple(words) if isinstance(words, list) else words
+    try:
+        return _flag_cache[key]
+    except (KeyError, TypeError):
+        bits = flags.msg_flags_value(words)
+        if len(_flag_cache) < 256:
+            with contextlib.suppress(TypeError):
+                _flag_cache[key] = bits
+        return bits
 
 
 class _Cancelled(Exception):
@@ -48,7 +85,13 @@ class _Wait:
 class Playground:
     """Holds named sockets and makes real syscalls on them."""
 
-    def __init__(self, journal_cap: int = 100_000, journal: Journal | None = None) -> None:
+    def __init__(self, journal_cap: int = 100_000, journal: Journal | None = None, watch: bool = False) -> None:
+        """`watch=True` starts the readiness watcher at once (the TUI and `sockplay run` do).
+
+        It is off by default so that a library user's or a test's journal holds
+        only the calls it made, in order, and a benchmark measures the calls alone;
+        `start_watcher()` turns it on later.
+        """
         self.journal = journal if journal is not None else Journal(cap=journal_cap)
         self.sockets: dict[str, PlaySocket | PlainFd] = {}
         self._lock = threading.RLock()
@@ -57,6 +100,13 @@ class Playground:
         self._created_paths: list[str] = []
         self._listeners: list[Any] = []  # callables told when the socket set changes (the watcher)
         self.pid = os.getpid()
+        self._watcher: Watcher | None = None
+        self._sig_seen: dict[str, int] = {}
+        if threading.current_thread() is threading.main_thread():
+            signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
+        signals.register(self)
+        if watch:
+            self.start_watcher()
 
     # ------------------------------------------------------------------ helpers
     @contextlib.contextmanager
@@ -76,6 +126,10 @@ class Playground:
     def add_listener(self, fn: Any) -> None:
         """`fn(added: list[name], removed: list[name])` is called when sockets come or go."""
         self._listeners.append(fn)
+
+    def remove_listener(self, fn: Any) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(fn)
 
     def _changed(self, added: Sequence[str] = (), removed: Sequence[str] = ()) -> None:
         for fn in list(self._listeners):
@@ -117,7 +171,10 @@ class Playground:
         self._changed(added=[name])
 
     def _emit(self, out: Outcome) -> Outcome:
-        self.journal.emit(Event("call", sock=out.sock, command=self.current_command, outcome=out))
+        self.journal.emit(Event("call", out.sock, getattr(self._local, "command", None), out))
+        w = self._watcher
+        if w is not None:
+            w.poke()  # bits already reported may have gone away because of this call
         return out
 
     def _ctx(self, s: socket.socket | None, **extra: Any) -> dict[str, Any]:
@@ -561,6 +618,177 @@ class Playground:
         )
         return self._emit(out)
 
+    # ------------------------------------------------------------------ recvmsg / sendmsg
+    def recvmsg(self, name: str, size: Any = DEFAULT_RECV, flags: Any = None, anc: Any = DEFAULT_ANC,
+                timeout: float | None = None) -> Outcome:
+        """recvmsg(2) with a control buffer of `anc` bytes; every control message is decoded.
+
+        Received SCM_RIGHTS descriptors join the playground (r1, r2...) and are
+        listed in `new_sockets`. MSG_TRUNC/MSG_CTRUNC returned by the kernel are
+        in `msg_flags`. This is the hot path of a drained flood: no syscall but
+        recvmsg itself on a datagram socket, and the trace line is built lazily.
+        """
+        s = self.sockets.get(name)
+        if type(s) is not PlaySocket:
+            s = self.get(name)
+        if type(size) is not int:
+            size = codecs.parse_int(size, "size")
+        if size < 0:
+            raise UsageError(f"size {size} is negative; expected a byte count such as 2 or 4096")
+        if type(anc) is not int:
+            anc = codecs.parse_int(anc, "anc")
+        if anc < 0:
+            raise UsageError(f"anc {anc} is negative; expected a control buffer size such as 256 (0 for none)")
+        bits = _flag_bits(flags)
+        out = Outcome("recvmsg", name)
+        fd = s.fileno()
+        stype = self._stype(s)
+        try:
+            if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or (stype != socket.SOCK_STREAM and stype != socket.SOCK_SEQPACKET):
+                # Datagrams: try at once without blocking; wait (cancellably) only on EAGAIN.
+                # One syscall when data is there, and the same result as a blocking call.
+                try:
+                    res = self._recvmsg_call(s, size, anc, bits | _MSG_DONTWAIT, bits)
+                except BlockingIOError:
+                    if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or s.nonblocking():
+                        raise
+                    if timeout is None:
+                        timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
+                    events = select.POLLIN | (select.POLLPRI if bits & _MSG_OOB else 0)
+                    ready = self._wait(s, name, events, "recvmsg", timeout)
+                    res = self._recvmsg_call(s, size, anc, bits if ready else bits | _MSG_DONTWAIT, bits)
+            else:
+                res = self._recvmsg_call(s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
+        except _Cancelled as c:
+            self._cancelled(out, str(c))
+            out.trace = self._recvmsg_failed_trace(fd, size, anc, bits, out.errno)
+            return self._emit(out)
+        except OSError as exc:
+            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
+            out.trace = self._recvmsg_failed_trace(fd, size, anc, bits, out.errno)
+            return self._emit(out)
+        n, data, ancl, rflags, addr = res
+        out.ret = n
+        out.data = data
+        if addr:
+            out.address = self._peer_text(s, addr)
+        if ancl:
+            ctx = cmsg.Ctx(self, s, bits)
+            out.cmsgs = cmsg.decode(ancl, ctx)
+            if ctx.adopted:
+                out.new_sockets = ctx.adopted
+        if rflags:
+            out.msg_flags = flags_mod.bits_list(rflags, flags_mod.MSG_FLAGS)
+            if rflags & _MSG_TRUNC and not bits & _MSG_TRUNC:
+                out.notes.append(f"the message was longer than the {size}-byte buffer; the rest is lost (MSG_TRUNC)")
+            if rflags & 0x8:
+                out.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
+        if n > size:
+            out.notes.append(f"the datagram was {n} bytes; only {size} fit in the buffer (MSG_TRUNC)")
+        out.trace_fn = lambda o: _recvmsg_trace(fd, o, s.family, size, anc, bits, addr, ancl, rflags)
+        return self._emit(out)
+
+    def _recvmsg_call(self, s: PlaySocket, size: int, anc: int, call_bits: int,
+                      bits: int) -> tuple[int, bytes, list, int, Any]:
+        if bits & _MSG_TRUNC:
+            # Python's recvmsg would pad the bytes out to the real length: read into a buffer.
+            buf = bytearray(size)
+            n, ancl, rflags, addr = s.recvmsg_into([buf], anc, call_bits)
+            data = b"" if self._stype(s) == socket.SOCK_STREAM else bytes(buf[: min(n, size)])
+            return n, data, ancl, rflags, addr
+        data, ancl, rflags, addr = s.recvmsg(size, anc, call_bits)
+        return len(data), data, ancl, rflags, addr
+
+    @staticmethod
+    def _stype(s: PlaySocket) -> int:
+        """The socket type, cached on the object (socket.type builds an enum on every read)."""
+        t = s.__dict__.get("_sp_type")
+        if t is None:
+            t = s.__dict__["_sp_type"] = int(s.type)
+        return t
+
+    def _peer_text(self, s: PlaySocket, addr: Any) -> str:
+        """Address text of a sender, remembering the last one (a flood comes from one peer)."""
+        d = s.__dict__
+        if d.get("_sp_peer") == addr:
+            return d["_sp_peer_text"]
+        text = addresses.format(addr, int(s.family))
+        d["_sp_peer"] = addr
+        d["_sp_peer_text"] = text
+        return text
+
+    @staticmethod
+    def _recvmsg_failed_trace(fd: int, size: int, anc: int, bits: int, err: str | None) -> str:
+        return trace.call("recvmsg", [str(fd), f"{{msg_name=0x..., msg_iov=[{{iov_base=0x..., iov_len={size}}}], "
+                                      f"msg_iovlen=1, msg_controllen={anc}}}",
+                                      flags_mod.bits_names(bits, flags_mod.MSG_FLAGS)], -1, err)
+
+    def sendmsg(self, name: str, data: Any, flags: Any = None, to: Any = None, rights: Any = None,
+                creds: Any = False, pktinfo: Any = None, ttl: Any = None, timeout: float | None = None,
+                cmsgs: Sequence[tuple[int, int, bytes]] | None = None) -> Outcome:
+        """sendmsg(2) with control messages built from plain values.
+
+        rights: socket names (["x", "y"] or "x,y") passed by SCM_RIGHTS; creds: True for
+        this process's own (pid, uid, gid) or a triple (root may send others);
+        pktinfo: source address and/or interface ("127.0.0.1", "lo", "lo,::1");
+        ttl: the TTL (hop limit on IPv6) for this packet; cmsgs: raw (level, type, bytes).
+        """
+        s = self.get(name)
+        payload = self._data(data)
+        bits = _flag_bits(flags)
+        fam = self._family(s)
+        sa = self.resolve_addr(to, fam) if to not in (None, "") else None
+        v6 = fam == socket.AF_INET6
+        anc: list[tuple[int, int, bytes]] = []
+        if rights:
+            words = [w for w in rights.replace(",", " ").split()] if isinstance(rights, str) else list(rights)
+            fds = [w if isinstance(w, int) else self._any_fd(w) for w in words]
+            anc.append((cmsg.SOL_SOCKET, 1, cmsg.BY_NAME["SCM_RIGHTS"].encode(fds)))  # type: ignore[misc]
+        if creds is not False and creds is not None:
+            anc.append((cmsg.SOL_SOCKET, 2, cmsg.BY_NAME["SCM_CREDENTIALS"].encode(creds)))  # type: ignore[misc]
+        if pktinfo not in (None, ""):
+            row = cmsg.BY_NAME["IPV6_PKTINFO" if v6 else "IP_PKTINFO"]
+            anc.append((row.level, row.type, row.encode(pktinfo)))  # type: ignore[misc]
+        if ttl not in (None, ""):
+            row = cmsg.BY_NAME["IPV6_HOPLIMIT" if v6 else "IP_TTL"]
+            anc.append((row.level, row.type, row.encode(ttl)))  # type: ignore[misc]
+        for item in cmsgs or ():
+            level, typ, raw = item
+            anc.append((int(level), int(typ), bytes(raw)))
+        out = Outcome("sendmsg", sock=name)
+        fd = s.fileno()
+        try:
+            call_bits = bits
+            if self._must_wait(s, select.POLLOUT, bits):
+                if timeout is None:
+                    timeout = self._timeout_of(s, socket.SO_SNDTIMEO)
+                if not self._wait(s, name, select.POLLOUT, "sendmsg", timeout):
+                    call_bits = bits | _MSG_DONTWAIT
+            n = s.sendmsg([payload], anc, call_bits, sa) if sa is not None else s.sendmsg([payload], anc, call_bits)
+        except _Cancelled as c:
+            self._cancelled(out, str(c))
+        except OSError as exc:
+            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS),
+                       address=addresses.format(sa, fam) if sa else None,
+                       cmsgs=[cmsg.BY_KEY[(lv, t)].name if (lv, t) in cmsg.BY_KEY else f"{lv}/{t}" for lv, t, _ in anc])
+        else:
+            out.ret = n
+            if n < len(payload):
+                out.notes.append(f"only {n} of {len(payload)} bytes fit in the send buffer")
+            if rights and s.type == socket.SOCK_STREAM and fam != socket.AF_UNIX:
+                out.notes.append("TCP ignores SCM_RIGHTS: only unix sockets can pass descriptors")
+        out.cmsgs = [{"level": cmsg.LEVEL_NAMES.get(lv, str(lv)), **_sent_cmsg(lv, t, raw)} for lv, t, raw in anc]
+        out.trace = trace.call("sendmsg", [str(fd), _msghdr(sa, fam, payload, len(payload), anc, 0, sent=True),
+                                           flags_mod.bits_names(bits, flags_mod.MSG_FLAGS)], out.ret, out.errno)
+        return self._emit(out)
+
+    def _any_fd(self, name: str) -> int:
+        """The descriptor of a named socket or plain fd (for SCM_RIGHTS)."""
+        obj = self.sockets.get(name)
+        if obj is None:
+            self.get(name)  # raises the helpful UsageError
+        return obj.fileno()  # type: ignore[union-attr]
+
     # ------------------------------------------------------------------ options
     def setsockopt(self, name: str, option: str, value: Any) -> Outcome:
         """setsockopt(2); the Outcome's value is what the kernel reports back afterwards."""
@@ -672,6 +900,9 @@ class Playground:
 
     def close_all(self) -> None:
         """Close every socket and remove the unix socket files the playground created."""
+        w = self._watcher
+        if w is not None:
+            self.remove_listener(w._on_change)  # no per-socket bookkeeping while tearing down
         for name in list(self.sockets):
             with contextlib.suppress(Exception):
                 self.close(name)
@@ -679,6 +910,8 @@ class Playground:
             with contextlib.suppress(OSError):
                 os.unlink(path)
         self._created_paths.clear()
+        self.stop_watcher()
+        signals.unregister(self)
         self.journal.flush()
 
     # ------------------------------------------------------------------ poll / fcntl
@@ -743,6 +976,8 @@ class Playground:
                 _fcntl.fcntl(fd, _fcntl.F_SETFL, new)
                 out.ret = 0
                 out.value = on
+                if op_l == "async" and on:
+                    self._signal_note(out)
                 args = [str(fd), "F_SETFL", _fl_names(new)]
             elif op_l == "setown":
                 pid = self.pid if value in (None, "") else codecs.parse_int(value, "pid")
@@ -770,6 +1005,147 @@ class Playground:
         extra = f"({out.value})" if op_l == "getfl" and out.errno is None else ""
         out.trace = trace.call("fcntl", args, out.ret, out.errno, extra)
         return self._emit(out)
+
+    # ------------------------------------------------------------------ ioctl / sysctl
+    def ioctl(self, name: str, request: str | int, value: Any = None) -> Outcome:
+        """ioctl(2) with a request from sockplay.core.ioctls (SIOCINQ, SIOCGSTAMP, FIOASYNC...)."""
+        s = self.get(name)
+        row = ioctls.ioctl(request)
+        fd = s.fileno()
+        out = Outcome("ioctl", sock=name)
+        arg = "0x..."
+        try:
+            if row.arg == "get_int":
+                raw = _fcntl.ioctl(fd, row.number, b"\0\0\0\0")
+                out.value = int.from_bytes(raw, "little", signed=True)
+                arg = f"[{out.value}]"
+            elif row.arg == "set_int":
+                if value in (None, ""):
+                    v = self.pid if row.name in ("SIOCSPGRP", "FIOSETOWN") else 1
+                else:
+                    v = codecs.parse_int(value, row.name)
+                arg = f"[{v}]"
+                _fcntl.ioctl(fd, row.number, struct.pack("i", v))
+                out.value = v
+                if row.name in ("FIOASYNC", "SIOCSPGRP", "FIOSETOWN") and v:
+                    self._signal_note(out)
+            else:
+                raw = _fcntl.ioctl(fd, row.number, bytes(16))
+                sec, frac = ioctls.TIMEVAL.unpack(raw)
+                if row.arg == "get_timeval":
+                    out.value = sec + frac / 1e6
+                    arg = f"{{tv_sec={sec}, tv_usec={frac}}}"
+                    out.notes.append(f"last packet at {time.strftime('%H:%M:%S', time.localtime(sec))}.{frac:06d}")
+                else:
+                    out.value = sec + frac / 1e9
+                    arg = f"{{tv_sec={sec}, tv_nsec={frac}}}"
+                    out.notes.append(f"last packet at {time.strftime('%H:%M:%S', time.localtime(sec))}.{frac:09d}")
+            out.ret = 0
+        except OSError as exc:
+            self._fail(out, exc, s, ioctl=row.name, state="listening" if s.listening else None)
+        out.trace = trace.call("ioctl", [str(fd), row.shown, arg], out.ret, out.errno)
+        return self._emit(out)
+
+    def sysctl(self, key: str | None = None) -> Outcome:
+        """Read a /proc/sys/net/core value (`value` an int), or all of them as a dict when `key` is None."""
+        out = Outcome("sysctl")
+        rows = sysctl.SYSCTLS if key in (None, "") else (sysctl.row(key),)
+        values: dict[str, Any] = {}
+        traces = []
+        for r in rows:
+            try:
+                raw, v = sysctl.read(r)
+            except OSError as exc:
+                if key not in (None, ""):
+                    self._fail(out, exc, None, path=r.path)
+                    out.trace = trace.call("read", [f'"{r.path}"'], -1, out.errno)
+                    return self._emit(out)
+                values[r.key] = None
+                continue
+            values[r.key] = v
+            traces.append(trace.call("read", [f'"{r.path}"', trace.string(raw.encode())], len(raw), None))
+        out.ret = 0
+        if key in (None, ""):
+            out.value = values
+            out.notes = [f"{r.key} = {values[r.key]} {r.unit}" for r in rows]
+        else:
+            r = rows[0]
+            out.value = values[r.key]
+            out.notes = [f"{r.key} ({r.unit}): {r.help}"]
+        out.trace = traces[0] if len(traces) == 1 else f"read(\"{sysctl.BASE}/*\") = {len(traces)} values"
+        return self._emit(out)
+
+    # ------------------------------------------------------------------ watcher and signals
+    @property
+    def watcher(self) -> Watcher | None:
+        """The running readiness watcher, or None."""
+        w = self._watcher
+        return w if w is not None and w.running else None
+
+    def start_watcher(self, interval: float = 0.05) -> Watcher:
+        """Start the readiness watcher thread (idempotent); it stops in close_all()."""
+        with self._lock:
+            if self._watcher is None or not self._watcher.running:
+                self._watcher = Watcher(self, interval=interval)
+                self._watcher.start()
+            return self._watcher
+
+    def stop_watcher(self) -> None:
+        w, self._watcher = self._watcher, None
+        if w is not None:
+            w.stop()
+
+    def watch(self, name: str, mask: Any = None) -> list[str]:
+        """Set which poll bits the watcher reports for `name` (None: all). Returns the bits watched."""
+        obj = self.sockets.get(name)
+        if obj is None:
+            self.get(name)
+        bits = flags.poll_mask(mask)
+        obj.watch_mask = bits  # type: ignore[union-attr]
+        if self._watcher is not None:
+            self._watcher.set_mask(name, bits)
+        return flags.bits_list(bits, flags.POLL_BITS)
+
+    def _signal_note(self, out: Outcome) -> None:
+        if not signals.caught("SIGIO"):
+            out.notes.append("SIGIO is not caught in this process (" + signals.status()["SIGIO"] + "); "
+                             "a SIGIO may end it")
+
+    def _on_signal(self, signame: str) -> None:
+        """A SIGIO or SIGURG arrived (called on the signals thread): say which sockets it is about."""
+        with self._lock:
+            items = [(n, o) for n, o in self.sockets.items() if isinstance(o, PlaySocket)]
+        cands: dict[str, int] = {}
+        for n, o in items:
+            fd = o.fileno()
+            if fd < 0:
+                continue
+            try:
+                if signame == "SIGIO" and not _fcntl.fcntl(fd, _fcntl.F_GETFL) & os.O_ASYNC:
+                    continue
+                if signame == "SIGURG" and not _fcntl.fcntl(fd, _fcntl.F_GETOWN):
+                    continue
+            except OSError:
+                continue
+            cands[n] = fd
+        if not cands:
+            return
+        p = select.poll()
+        for fd in cands.values():
+            p.register(fd, select.POLLIN | select.POLLPRI | select.POLLOUT | 0x2000)
+        got = dict(p.poll(0))
+        states = {n: got.get(fd, 0) for n, fd in cands.items()}
+        prev = self._sig_seen
+        if signame == "SIGURG":
+            became = [n for n, st in states.items() if st & select.POLLPRI]
+        else:
+            became = [n for n, st in states.items() if st & ~prev.get(n, 0)]
+            if not became:  # more data on a socket that was already readable
+                became = [n for n, st in states.items() if st & (select.POLLIN | select.POLLERR | select.POLLHUP)]
+        self._sig_seen = states
+        self.journal.emit(Event("signal", became[0] if len(became) == 1 else None, None, None, signal=signame,
+                                socks=became,
+                                states={n: flags.bits_list(st, flags.POLL_BITS) for n, st in states.items()}))
 
     # ------------------------------------------------------------------ info for views
     def info(self, name: str) -> dict[str, Any]:
@@ -823,3 +1199,39 @@ def _fl_names(fl: int) -> str:
         if fl & bit:
             names.append(n)
     return "|".join(names)
+
+
+def _sent_cmsg(level: int, typ: int, raw: bytes) -> dict[str, Any]:
+    """A control message we sent, decoded for the Outcome (without adopting anything)."""
+    row = cmsg.BY_KEY.get((level, typ))
+    if row is None:
+        return {"name": f"type {typ}", "value": raw.hex()}
+    if row.name == "SCM_RIGHTS":
+        fds = cmsg._ints(raw)
+        return {"name": row.name, "value": fds, "fds": fds}
+    d = cmsg.decode_one(level, typ, raw, cmsg.Ctx(None, None))
+    d.pop("level", None)
+    return d
+
+
+def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: list[tuple[int, int, bytes]],
+            rflags: int, sent: bool = False) -> str:
+    """The struct msghdr as strace prints it."""
+    if sa:
+        text, length = addresses.strace_sockaddr(sa, fam)
+        name = f"msg_name={text}, msg_namelen={length}"
+    else:
+        name = "msg_name=NULL, msg_namelen=0"
+    iov = f"msg_iov=[{{iov_base={trace.string(data)}, iov_len={iov_len}}}], msg_iovlen=1"
+    if anc:
+        ctl = f"msg_control={cmsg.strace_control(anc)}, msg_controllen={cmsg.space(anc)}"
+    else:
+        ctl = "msg_controllen=0"
+    return f"{{{name}, {iov}, {ctl}, msg_flags={flags.bits_names(rflags, flags.MSG_FLAGS)}}}"
+
+
+def _recvmsg_trace(fd: int, o: Outcome, fam: int, size: int, anc: int, bits: int, addr: Any,
+                   ancl: list[tuple[int, int, bytes]], rflags: int) -> str:
+    shown = o.data if o.data is not None else b""
+    hdr = _msghdr(addr or None, int(fam), shown, size, ancl, rflags)
+    return trace.call("recvmsg", [str(fd), hdr, flags.bits_names(bits, flags.MSG_FLAGS)], o.ret, o.errno)
