@@ -87,43 +87,6 @@ def repl_style() -> BaseStyle:
     ])
 
 
-def start_watcher(pg: Any) -> Any:
-    """Start the readiness watcher if the engine has one and it is not running yet."""
-    w = getattr(pg, "watcher", None)
-    if w is not None:
-        start = getattr(w, "start", None)
-        running = getattr(w, "running", None)
-        if callable(start) and not (running() if callable(running) else running):
-            with contextlib.suppress(RuntimeError):
-                start()
-        return w
-    for attr in ("start_watcher", "watch"):
-        fn = getattr(pg, attr, None)
-        if callable(fn):
-            return fn()
-    try:
-        from sockplay.core import watcher as wmod  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    cls = getattr(wmod, "Watcher", None)
-    if cls is None:
-        return None
-    w = cls(pg)
-    w.start()
-    with contextlib.suppress(AttributeError):
-        pg.watcher = w
-    return w
-
-
-def stop_watcher(w: Any) -> None:
-    for attr in ("stop", "close"):
-        fn = getattr(w, attr, None)
-        if callable(fn):
-            with contextlib.suppress(Exception):
-                fn()
-            return
-
-
 class _Interrupted(BaseException):
     """Raised inside the worker (from the executor's wait hook) when Ctrl-C was pressed."""
 
@@ -537,8 +500,7 @@ def repl_cli(args: Any) -> int:
         history = FileHistory(str(path))
     except OSError:
         history = None  # a read-only home still gets a working REPL
-    pg = Playground()
-    watcher = start_watcher(pg)
+    pg = Playground(watch=True)  # readiness changes become events; close_all() stops it
     repl = Repl(pg, print, color=sys.stdout.isatty())
     session = make_session(repl, history)
     repl.write = terminal_writer(session.output, repl_style())
@@ -551,8 +513,4 @@ def repl_cli(args: Any) -> int:
             await repl.run_script(args.script)
         return await repl.run(session)
 
-    try:
-        return asyncio.run(main())
-    finally:
-        if watcher is not None:
-            stop_watcher(watcher)
+    return asyncio.run(main())

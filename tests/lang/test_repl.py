@@ -14,7 +14,6 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from sockplay.core import Playground
-from sockplay.core.journal import Event
 from sockplay.lang.repl import PROMPT, Repl, history_path, make_session
 
 
@@ -190,15 +189,16 @@ async def test_python_infinite_loop_is_interrupted(repl: Harness) -> None:
 async def test_events_print_above_the_prompt_without_touching_the_typed_line(
     repl: Harness, pg: Playground
 ) -> None:
+    pg.start_watcher()
     await repl.run_line("socketpair a b", "new socket a, b")
+    await repl.wait_for("b +POLLOUT")  # the watcher reports a new socket's first state
     await repl.type("recv b 2 pe")
-    # A readiness change reported from another thread, as the watcher does.
-    pg.journal.emit(Event("ready", sock="b", events=["POLLIN", "POLLOUT"], added=["POLLIN"], removed=[]))
+    pg.send("a", b"hi")  # a call made outside the REPL, from another thread
     await repl.wait_for("b +POLLIN")
     assert repl.session.default_buffer.text == "recv b 2 pe"
-    await repl.type("ek dontwait\r")  # the typed line went on to run as typed
-    await repl.wait_for("EAGAIN")
-    assert "MSG_PEEK|MSG_DONTWAIT" in repl.text
+    await repl.type("ek\r")  # the line goes on to run as typed
+    await repl.wait_for('data "hi"')
+    assert "MSG_PEEK" in repl.text
 
 
 async def test_own_calls_are_not_echoed_as_events(repl: Harness, pg: Playground) -> None:

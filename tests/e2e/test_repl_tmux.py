@@ -1,0 +1,139 @@
+"""`sockplay repl` in a real terminal: tmux runs it at 120x40, we type and read the screen."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed; the real-terminal test needs it"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+class Tmux:
+    """One detached tmux session on a private server socket, so nothing else is touched."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.server = f"sockplay-e2e-{uuid.uuid4().hex[:8]}"
+        self.session = "repl"
+        self.tmp = tmp
+
+    def tmux(self, *args: str) -> str:
+        cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
+        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def type(self, line: str) -> None:
+        self.tmux("send-keys", "-t", self.session, "-l", line)
+        self.keys("Enter")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_for(self, text: str, timeout: float = 5.0) -> str:
+        """Poll the screen until `text` shows (tmux redraws asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen:\n{screen}")
+            time.sleep(0.05)
+
+    def dead(self) -> bool:
+        return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead}").strip() == "1"
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def term(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux(tmp_path)
+    state = tmp_path / "state"
+    t.start(f"env XDG_STATE_HOME={state} TERM=xterm-256color {PYTHON if PYTHON.exists() else sys.executable} "
+            f"-m sockplay repl")
+    try:
+        t.wait_for("sockplay>", timeout=10)
+        yield t
+    finally:
+        t.kill()
+
+
+def test_commands_results_and_an_event_arriving(term: Tmux, tmp_path: Path) -> None:
+    term.type("socketpair a b")
+    term.wait_for("new socket a, b")
+    term.type('send a "hi"')
+    term.wait_for("= 2")
+    # The watcher's readiness change for b is printed on its own, above the next prompt.
+    screen = term.wait_for("~ b +POLLIN")
+    lines = screen.splitlines()
+    send_at = next(i for i, line in enumerate(lines) if 'send a "hi"' in line)
+    event_at = next(i for i, line in enumerate(lines) if "~ b +POLLIN" in line)
+    assert event_at > send_at
+    assert lines[-1].startswith("sockplay>") or any(line.startswith("sockplay>") for line in lines[event_at:])
+    term.type("recv b 2 peek")
+    screen = term.wait_for('data "hi"')
+    assert "MSG_PEEK" in screen
+    # Ctrl-D leaves and closes the sockets; history was kept in the state directory.
+    term.keys("C-d")
+    term.wait_for("closed 2 sockets")
+    deadline = time.monotonic() + 5
+    while not term.dead():
+        assert time.monotonic() < deadline, "the REPL did not exit after Ctrl-D"
+        time.sleep(0.05)
+    history = (tmp_path / "state" / "sockplay" / "history").read_text()
+    assert "+recv b 2 peek" in history
+
+
+def test_event_arrives_while_a_line_is_being_typed(term: Tmux) -> None:
+    term.type("socketpair a b")
+    term.wait_for("new socket a, b")
+    term.type("!import threading")
+    # Another thread sends in 0.5 s, while the next line is still being typed.
+    term.type('!threading.Timer(0.5, lambda: pg.send("a", b"late")).start()')
+    term.keys("-l", "recv b 4 pe")
+    screen = term.wait_for("~ b +POLLIN")
+    assert screen.rstrip().splitlines()[-1].startswith("sockplay> recv b 4 pe")  # redrawn intact
+    term.keys("-l", "ek")
+    term.keys("Enter")
+    term.wait_for('data "late"')
+
+
+def test_ctrl_c_cancels_a_blocking_recv_in_the_terminal(term: Tmux) -> None:
+    term.type("socketpair a b")
+    term.wait_for("new socket a, b")
+    term.type("recv b")
+    term.wait_for("waits (Ctrl-C cancels)")
+    term.keys("C-c")
+    term.wait_for("EINTR")
+    term.type('send a "ok"')
+    term.type("recv b")
+    term.wait_for('data "ok"')
+
+
+def test_tab_completion_menu_in_the_terminal(term: Tmux) -> None:
+    term.type("socket s1 inet stream")
+    term.wait_for("socket(AF_INET")
+    term.keys("-l", "setsockopt s1 SO_RC")
+    term.keys("Tab")
+    screen = term.wait_for("SO_RCVBUF")
+    assert "size ·" in screen  # the option's kind and summary beside it
