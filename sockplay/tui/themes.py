@@ -110,7 +110,9 @@ def load_theme_file(path: Path) -> ThemeSpec:
         colors[key] = value
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
-        raise ThemeFileError(f"theme file {where}: field 'dark' must be true or false, got {dark!r}")
+        raise ThemeFileError(
+            f"theme file {where}: field 'dark' must be true or false, got {dark!r}"
+        )
     syntax = data.get("syntax", {})
     if not isinstance(syntax, dict):
         raise ThemeFileError(f"theme file {where}: field 'syntax' must be a table ([syntax])")

@@ -1,0 +1,652 @@
+"""The sockplay Textual app: socket list, per-socket tabs, three live panes and a REPL.
+
+Every action, typed or clicked, goes through `SockplayApp.run_command(line)`, so
+the REPL pane always shows the command that did it and a session replays as a
+script. Commands run on daemon threads (a blocking recv never freezes the UI);
+the journal reaches the UI one batch at a time through a single message.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+
+from sockplay.core import Outcome, Playground, UsageError
+from sockplay.lang.executor import Executor, Result
+from sockplay.lang.grammar import ScriptError
+from sockplay.lang.transcript import fold, summary
+from sockplay.tui import scene
+from sockplay.tui.themes import DEFAULT_THEME, ThemeSpec, load_themes
+from sockplay.tui.widgets.format import (
+    AncillaryState,
+    Freezer,
+    cmsg_lines,
+    kind_label,
+    poll_line,
+    syscall_lines,
+)
+from sockplay.tui.widgets.help import HelpScreen
+from sockplay.tui.widgets.panes import AncillaryPane, EventPane, PollPane, SyscallPane
+from sockplay.tui.widgets.repl import PROMPT, CommandLine, ReplPane
+from sockplay.tui.widgets.sockets import SocketList
+
+FROZEN_ENV = "SOCKPLAY_FROZEN"
+PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and shows it pending
+
+
+# ---------------------------------------------------------------------------- messages
+class JournalBatch(Message):
+    """One journal delivery, already formatted off the UI thread."""
+
+    def __init__(
+        self,
+        poll: list[str],
+        anc: list[str],
+        sys: list[str],
+        folded: tuple[int, int, int],
+        ready: dict[str, list[str]],
+        sockets_changed: bool,
+    ) -> None:
+        super().__init__()
+        self.poll, self.anc, self.sys = poll, anc, sys
+        self.folded = folded
+        self.ready = ready
+        self.sockets_changed = sockets_changed
+        self.last_seq = 0
+
+
+class CommandDone(Message):
+    """A command line finished (possibly long after it was typed, if it blocked)."""
+
+    def __init__(self, line: str, origin: str, lines: list[tuple[str, str]], late: bool) -> None:
+        super().__init__()
+        self.line, self.origin, self.lines, self.late = line, origin, lines, late
+
+
+class CommandStarted(Message):
+    """A command line starts running now: echo it (so echoes and results interleave)."""
+
+    def __init__(self, line: str, origin: str) -> None:
+        super().__init__()
+        self.line, self.origin = line, origin
+
+
+class CommandPending(Message):
+    """A command is still running after PENDING_AFTER: the REPL is free again."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__()
+        self.line = line
+
+
+# ---------------------------------------------------------------------------- execution
+def make_executor(pg: Playground) -> Callable[[str, int], list[Result]]:
+    """One Executor per app: it remembers the last result, which `expect` checks."""
+    ex = Executor(pg)
+    return ex.run_line
+
+
+class CommandRunner:
+    """Runs command lines in order on daemon threads; a blocking one is left pending.
+
+    Lines start in the order given. Each runs on its own daemon thread; the next
+    starts when it finishes or after PENDING_AFTER, whichever is first, so a
+    blocking recv waits in the background while the person types the send that
+    wakes it. Daemon threads never hold the app open at exit.
+    """
+
+    def __init__(
+        self,
+        execute: Callable[[str, int], Any],
+        done: Callable[[str, str, Any, bool], None],
+        pending: Callable[[str], None],
+        started: Callable[[str, str], None],
+    ) -> None:
+        self._execute = execute
+        self._started = started
+        self._done = done
+        self._pending = pending
+        self._queue: queue.Queue[tuple[str, str, int] | Callable[[], None] | None] = queue.Queue()
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(
+            target=self._sequence, name="sockplay-commands", daemon=True
+        )
+        self._thread.start()
+
+    def submit(self, line: str, origin: str = "", lineno: int = 1) -> None:
+        with self._lock:
+            self._busy += 1
+        self._queue.put((line, origin, lineno))
+
+    def call(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the runner thread once every line queued before it has started."""
+        with self._lock:
+            self._busy += 1
+        self._queue.put(fn)
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is queued and nothing is running but pending calls."""
+        with self._lock:
+            return self._busy == 0
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+    def _sequence(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if callable(item):
+                try:
+                    item()
+                finally:
+                    with self._lock:
+                        self._busy -= 1
+                continue
+            line, origin, lineno = item
+            finished = threading.Event()
+            late = [False]
+
+            def work(
+                line: str = line,
+                origin: str = origin,
+                lineno: int = lineno,
+                finished: threading.Event = finished,
+                late: list[bool] = late,
+            ) -> None:
+                try:
+                    result: Any = self._execute(line, lineno)
+                except (ScriptError, UsageError) as exc:
+                    result = exc
+                except Exception as exc:  # noqa: BLE001 - a typo or a bug must not kill the app
+                    result = exc
+                finished.set()
+                self._done(line, origin, result, late[0])
+
+            self._started(line, origin)
+            t = threading.Thread(target=work, name=f"sockplay-cmd {line[:30]}", daemon=True)
+            t.start()
+            if not finished.wait(PENDING_AFTER):
+                late[0] = True
+                if not finished.is_set():
+                    self._pending(line)
+            with self._lock:
+                self._busy -= 1
+
+
+# ---------------------------------------------------------------------------- the app
+@dataclass
+class AppOptions:
+    """What `tui_cli` passes in; tests build it directly."""
+
+    script: str | None = None
+    empty: bool = False
+    theme: str | None = None
+    frozen: bool = False
+    user_theme_dir: Path | None = None
+    scene: Iterable[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SockplayApp(App[int]):
+    """The playground. `run_command` is the one door every action goes through."""
+
+    TITLE = "sockplay"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("f1", "help", "help", id="help"),
+        Binding("f2", "record", "record", id="record"),
+        Binding("ctrl+t", "next_theme", "theme", id="theme"),
+        Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
+        Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),
+        Binding("ctrl+q", "quit", "quit", priority=True, id="quit"),
+    ]
+
+    def __init__(
+        self, options: AppOptions | None = None, playground: Playground | None = None
+    ) -> None:
+        super().__init__()
+        self.options = options or AppOptions()
+        self.frozen = self.options.frozen or os.environ.get(FROZEN_ENV, "") not in ("", "0")
+        self.freezer = Freezer(self.frozen)
+        self._own_pg = playground is None
+        self.pg = playground if playground is not None else Playground()
+        self.ready: dict[str, list[str]] = {}
+        self.theme_specs: dict[str, ThemeSpec] = {}
+        self.theme_errors: list[str] = []
+        self.recording: list[str] | None = None
+        self.record_path: Path | None = None
+        self._anc_state = AncillaryState()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._watcher: Any = None
+        self._journal_lock = threading.Lock()  # flush() and the reader thread may both deliver
+        self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
+        self._execute = make_executor(self.pg)
+        self.runner = CommandRunner(
+            self._execute,
+            self._command_done,
+            self._command_pending,
+            lambda line, origin: self.post_message(CommandStarted(line, origin)),
+        )
+        self._load_themes()
+
+    # -- themes ----------------------------------------------------------------
+    def _load_themes(self) -> None:
+        specs, errors = load_themes(self.options.user_theme_dir)
+        self.theme_specs, self.theme_errors = specs, errors
+        for spec in specs.values():
+            self.register_theme(spec.theme)
+        wanted = self.options.theme or DEFAULT_THEME
+        if wanted not in specs:
+            known = ", ".join(sorted(specs))
+            self.theme_errors.append(
+                f"no theme named {wanted!r}; themes: {known}. Using {DEFAULT_THEME}."
+            )
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+
+    @property
+    def syntax_styles(self) -> dict[str, str]:
+        """The pygments token styles of the current theme (for the REPL highlighter)."""
+        spec = self.theme_specs.get(self.theme)
+        return dict(spec.syntax) if spec else {}
+
+    def action_next_theme(self) -> None:
+        names = list(self.theme_specs)
+        i = names.index(self.theme) if self.theme in names else -1
+        self.switch_theme(names[(i + 1) % len(names)])
+
+    def switch_theme(self, name: str) -> None:
+        if name not in self.theme_specs:
+            self.notify(
+                f"no theme named {name!r}; themes: {', '.join(self.theme_specs)}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.theme = name
+        self._update_subtitle()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, spec in self.theme_specs.items():
+            where = f" ({spec.path})" if spec.path else ""
+            yield SystemCommand(
+                f"Theme: {name}",
+                f"switch to the {name} theme{where}",
+                lambda n=name: self.switch_theme(n),
+            )
+        yield SystemCommand(
+            "Focus REPL", "put the cursor in the command line", self.action_focus_repl
+        )
+        yield SystemCommand(
+            "Record session", "start or stop saving commands as a .sp script", self.action_record
+        )
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="⇄")
+        with Horizontal(id="top"):
+            yield SocketList()
+            with Vertical(id="detail"):
+                with TabbedContent(id="tabs"):
+                    with TabPane("Options", id="tab-options"):
+                        yield Static(
+                            "The option form for the selected socket arrives here (round 2).\n"
+                            "Meanwhile: getsockopt c1 SO_RCVBUF · setsockopt c1 SO_RCVBUF 4096",
+                            id="options-placeholder",
+                        )
+                    with TabPane("Send/Recv", id="tab-sendrecv"):
+                        yield Static(
+                            "Send and receive with any flag arrive here (round 2).\n"
+                            "Meanwhile: send c1 hello · recv a1 2 peek · recv a1 5",
+                            id="sendrecv-placeholder",
+                        )
+                    with TabPane("Info", id="tab-info"):
+                        yield Static("", id="info")
+        with Horizontal(id="panes"):
+            yield PollPane()
+            yield AncillaryPane()
+            yield SyscallPane()
+        yield ReplPane()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.frozen:
+            for inp in self.query(Input):
+                inp.cursor_blink = False
+        self._update_subtitle()
+        self.repl.command_line.focus()
+        self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
+        self._start_watcher()
+        for err in self.theme_errors:
+            self.notify(err, title="theme", severity="error", timeout=12, markup=False)
+        self._start_scene()
+
+    def _start_watcher(self) -> None:
+        """Readiness events come from the engine's watcher thread (idempotent)."""
+        start = getattr(self.pg, "start_watcher", None)
+        if callable(start):
+            self._watcher = start()
+
+    def _start_scene(self) -> None:
+        if self.options.script:
+            self._queue_script(self.options.script)
+        elif not self.options.empty:
+            for line in self.options.scene if self.options.scene is not None else scene.SCENE:
+                self.run_command(line, origin="scene")
+        welcome = (
+            scene.EMPTY_WELCOME if self.options.empty and not self.options.script else scene.WELCOME
+        )
+        lines = [(text, "info") for text in welcome]
+        self.runner.call(lambda: self.post_message(CommandDone("", "welcome", lines, False)))
+
+    def _queue_script(self, path: str) -> None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            self.repl.result(f"cannot read script {path}: {exc.strerror}", "error")
+            return
+        for lineno, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            if line and not line.startswith("#"):
+                self.run_command(line, origin=f"{Path(path).name}:{lineno}", lineno=lineno)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.runner.stop()
+        if self._own_pg:  # close_all() stops the watcher too
+            self.pg.cancel(reason="the app is closing")
+            self.pg.close_all()
+
+    @property
+    def repl(self) -> ReplPane:
+        return self.query_one(ReplPane)
+
+    @property
+    def socket_list(self) -> SocketList:
+        return self.query_one(SocketList)
+
+    # -- the one door ----------------------------------------------------------
+    def run_command(self, line: str, origin: str = "", lineno: int = 1) -> None:
+        """Echo `line` in the REPL and run it through the command language (off the UI thread).
+
+        `origin` says where it came from ("" typed, "form", "scene", a script name);
+        clicks in forms call this with the command they stand for.
+        """
+        line = line.strip()
+        if not line:
+            return
+        if self.recording is not None and origin != "scene":
+            self.recording.append(line)
+        self.runner.submit(line, origin, lineno)
+
+    def _command_done(self, line: str, origin: str, result: Any, late: bool) -> None:
+        """Runner thread: turn a result into REPL lines, then hand them to the UI."""
+        self.post_message(CommandDone(line, origin, self._result_lines(result), late))
+
+    def _command_pending(self, line: str) -> None:
+        self.post_message(CommandPending(line))
+
+    def _result_lines(self, result: Any) -> list[tuple[str, str]]:
+        """REPL lines for what the executor returned (the trace itself is in the System calls pane)."""
+        fz = self.freezer
+        if isinstance(result, ScriptError):
+            return [
+                (" " * (len(PROMPT) + result.col - 1) + "^", "error"),
+                (f"error (column {result.col}): {result.message}", "error"),
+            ]
+        if isinstance(result, UsageError):
+            return [(f"error: {result}", "error")]
+        if isinstance(result, Exception):
+            return [(f"internal error: {type(result).__name__}: {result}", "error")]
+        lines: list[tuple[str, str]] = []
+        for r in result if isinstance(result, list) else [result]:
+            if not isinstance(r, Result):
+                lines.append((fz.text(str(r)), "ok"))
+                continue
+            outs = r.outcomes
+            if len(outs) == 1:
+                lines.extend(self._outcome_lines(outs[0]))
+            elif outs:
+                lines.append((fold(outs), "ok"))
+                lines.extend(self._outcome_lines(outs[-1], prefix="last "))
+            lines.extend((fz.text(t), "ok") for t in r.lines)
+            if r.expect is not None:
+                e = r.expect
+                lines.append(
+                    (("ok: " if e.ok else "EXPECT FAILED: ") + e.message, "ok" if e.ok else "error")
+                )
+        return lines
+
+    def _outcome_lines(self, out: Outcome, prefix: str = "") -> list[tuple[str, str]]:
+        fz = self.freezer
+        if out.errno:
+            lines = [(f"{prefix}= -1 {out.errno}", "error")]
+            if out.error:
+                lines.append((out.error, "explain"))
+        else:
+            text = summary(out)
+            if fz.frozen and out.syscall in ("socket", "accept") and isinstance(out.ret, int):
+                text = text.replace(f"= {out.ret}", f"= {fz.fd(out.ret)}", 1)
+            asked = [n for n in out.notes if n.startswith("asked ")]
+            if asked:
+                text += f"  ({asked[0]})"
+            lines = [(prefix + fz.addr(text), "ok")]
+        lines.extend((fz.text(n), "note") for n in out.notes if not n.startswith("asked "))
+        return lines
+
+    def on_command_done(self, msg: CommandDone) -> None:
+        repl = self.repl
+        if msg.origin == "welcome" and "c1" in self.pg.sockets:
+            self.socket_list.select("c1")
+        prefix = f"[{msg.line}] " if msg.late else ""
+        for text, kind in msg.lines:
+            repl.result(prefix + text, kind)
+
+    def on_command_started(self, msg: CommandStarted) -> None:
+        self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
+
+    def on_command_pending(self, msg: CommandPending) -> None:
+        self.repl.result(f"… {msg.line} is waiting in the background; keep typing.", "note")
+
+    @on(CommandLine.Run)
+    def _typed(self, msg: CommandLine.Run) -> None:
+        self.run_command(msg.line)
+
+    # -- journal → panes -------------------------------------------------------
+    def _on_journal(self, events: list[Any], missed: int) -> None:
+        """Dispatcher thread: format only what the panes will show, post ONE message."""
+        with self._journal_lock:
+            self._format_batch(events, missed)
+
+    def _format_batch(self, events: list[Any], missed: int) -> None:
+        fz = self.freezer
+        fz.learn(self.pg.sockets)
+        fz.observe(events)
+        cap = EventPane.BATCH_CAP
+        want_poll: list[Any] = []
+        want_anc: list[Any] = []
+        want_sys: list[Any] = []
+        fold_poll = fold_anc = 0
+        fold_sys = missed
+        ready: dict[str, list[str]] = {}
+        changed = False
+        for ev in reversed(events):
+            kind = ev.kind
+            if kind == "ready":
+                if ev.sock not in ready:
+                    ready[ev.sock] = list(getattr(ev, "events", ()))
+                if len(want_poll) < cap:
+                    want_poll.append(ev)
+                else:
+                    fold_poll += 1
+            elif kind in ("call", "pending", "signal", "note"):
+                changed = changed or kind == "call"
+                if len(want_sys) < cap:
+                    want_sys.append(ev)
+                else:
+                    fold_sys += 1
+                if ev.outcome is not None and ev.outcome.cmsgs:
+                    if len(want_anc) < cap:
+                        want_anc.append(ev)
+                    else:
+                        fold_anc += len(ev.outcome.cmsgs)
+        poll = [poll_line(ev, fz) for ev in reversed(want_poll)]
+        anc = [line for ev in reversed(want_anc) for line in cmsg_lines(ev, fz, self._anc_state)]
+        sys: list[str] = []
+        for ev in reversed(want_sys):
+            if ev.kind == "note":
+                sys.append(f"# {ev.sock + ': ' if ev.sock else ''}{getattr(ev, 'text', '')}")
+            else:
+                sys.extend(syscall_lines(ev, fz))
+        batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
+        batch.last_seq = events[-1].seq if events else 0
+        self.post_message(batch)
+
+    def on_journal_batch(self, msg: JournalBatch) -> None:
+        self.seen_seq = max(self.seen_seq, msg.last_seq)
+        with self.batch_update():
+            self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
+            self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
+            self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
+            if msg.ready:
+                self.ready.update(msg.ready)
+            if msg.ready or msg.sockets_changed:
+                self.refresh_sockets()
+
+    def socket_infos(self) -> list[dict[str, Any]]:
+        infos = []
+        for name in list(self.pg.sockets):
+            try:
+                infos.append(self.pg.info(name))
+            except (UsageError, OSError, ValueError):
+                continue  # closed between listing and asking
+        return infos
+
+    def refresh_sockets(self) -> None:
+        self.freezer.learn(self.pg.sockets)
+        infos = self.socket_infos()
+        names = {i["name"] for i in infos}
+        for gone in [n for n in self.ready if n not in names]:
+            del self.ready[gone]
+        table = self.socket_list
+        table.ready_style = f"bold {self.current_theme.success or 'green'}"
+        table.update_rows(infos, self.ready, self.freezer)
+        self._show_selected(table.selected, infos)
+
+    @on(SocketList.Selected)
+    def _selected(self, msg: SocketList.Selected) -> None:
+        self._show_selected(msg.name)
+
+    def _show_selected(self, name: str | None, infos: list[dict[str, Any]] | None = None) -> None:
+        detail = self.query_one("#detail")
+        info_view = self.query_one("#info", Static)
+        if name is None:
+            detail.border_title = "no socket selected"
+            info_view.update("No sockets. Try: socketpair a b")
+            return
+        infos = infos if infos is not None else self.socket_infos()
+        info = next((i for i in infos if i["name"] == name), None)
+        if info is None:
+            return
+        fz = self.freezer
+        if info.get("kind") == "fd":
+            detail.border_title = f"{name} · fd · {info.get('local', '')}"
+        else:
+            fam = info["family"].removeprefix("AF_").lower()
+            typ = info["type"].removeprefix("SOCK_").lower()
+            addr = fz.addr(info["local"]) or "unbound"
+            if info["peer"]:
+                addr += f" → {fz.addr(info['peer'])}"
+            bits = [name, f"{fam} {typ}", addr] + ([info["state"]] if info["state"] else [])
+            detail.border_title = " · ".join(bits)
+        rows = [
+            ("name", name),
+            ("kind", kind_label(info.get("family", ""), info.get("type", ""))),
+            ("fd", str(fz.fd(info["fd"]))),
+            ("family", info.get("family", "")),
+            ("type", info.get("type", "")),
+            ("local", fz.addr(info.get("local", "")) or "(unbound)"),
+            ("peer", fz.addr(info.get("peer", "")) or "(none)"),
+            ("state", info.get("state", "") or "-"),
+            ("blocking", "no (O_NONBLOCK)" if info.get("nonblocking") else "yes"),
+            ("ready", " ".join(self.ready.get(name, [])) or "-"),
+        ]
+        info_view.update("\n".join(f"{k:<9} {v}" for k, v in rows))
+
+    # -- actions ---------------------------------------------------------------
+    def action_focus_repl(self) -> None:
+        line = self.repl.command_line
+        if self.focused is line and self.screen is self.screen_stack[0]:
+            self.repl.clear()  # pressed again in the REPL: clear it, as ctrl+l does in a shell
+        line.focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_record(self) -> None:
+        if self.recording is None:
+            self.recording = []
+            self.notify("recording: every command from now on goes into a .sp script (F2 stops)")
+        else:
+            lines, self.recording = self.recording, None
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path = Path.cwd() / f"sockplay-{stamp}.sp"
+            try:
+                path.write_text(
+                    "# recorded by sockplay\n" + "".join(f"{ln}\n" for ln in lines),
+                    encoding="utf-8",
+                )
+            except OSError as exc:
+                self.notify(f"could not save the recording: {exc}", severity="error", markup=False)
+            else:
+                self.record_path = path
+                self.notify(f"saved {len(lines)} commands to {path}", markup=False)
+        self._update_subtitle()
+
+    def _update_subtitle(self) -> None:
+        rec = "   rec ●" if self.recording is not None else ""
+        self.sub_title = f"theme: {self.theme}{rec}"
+
+    # -- for tests -------------------------------------------------------------
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until queued commands have run and their events reached the panes."""
+        import asyncio
+
+        deadline = time.monotonic() + timeout
+        while not self.runner.idle and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # results and late events are posted just after a command ends
+        while self.seen_seq < self.pg.journal.last_seq and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
+
+
+def tui_cli(args: Any) -> int:
+    """Entry point from sockplay.cli: `sockplay [FILE.sp] [--empty] [--theme NAME]`."""
+    options = AppOptions(
+        script=getattr(args, "script", None),
+        empty=bool(getattr(args, "empty", False)),
+        theme=getattr(args, "theme", None),
+    )
+    app = SockplayApp(options)
+    app.run()
+    return int(app.return_code or 0)

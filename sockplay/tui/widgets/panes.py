@@ -1,0 +1,174 @@
+"""The three live panes: poll events, ancillary messages, system calls.
+
+Each is a `Log` (plain strings, rendered lazily: it keeps up with tens of
+thousands of lines a second where a RichLog lags past about a thousand). Colour
+comes from a regex highlighter that runs only on visible lines and takes its
+colours from the current theme. Lines arrive a batch at a time; past the
+per-batch cap the oldest lines of the batch are folded into one counter line.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+
+from rich.highlighter import Highlighter
+from rich.style import Style
+from rich.text import Text
+from textual.theme import Theme
+from textual.widgets import Log
+
+FOLD_PREFIX = "… +"
+
+
+class PaneHighlighter(Highlighter):
+    """Colours lines by regex; `roles` name theme colours (success, error, accent, ...)."""
+
+    def __init__(self, rules: Sequence[tuple[str, str]]) -> None:
+        self.rules = [(re.compile(pattern), role) for pattern, role in rules]
+        self.styles: dict[str, Style] = {}
+
+    def set_theme(self, theme: Theme) -> None:
+        """Resolve roles to styles from a Textual theme (called on every theme change)."""
+        colors = {
+            "success": theme.success or "green",
+            "error": theme.error or "red",
+            "accent": theme.accent or "yellow",
+            "primary": theme.primary,
+            "secondary": theme.secondary or theme.primary,
+            "warning": theme.warning or "yellow",
+        }
+        self.styles = {
+            "time": Style(dim=True),
+            "fold": Style(dim=True, italic=True),
+            "explain": Style(color=colors["error"], italic=True),
+            "error-bold": Style(color=colors["error"], bold=True),
+        }
+        for role, color in colors.items():
+            self.styles[role] = Style(color=color)
+            self.styles[role + "-bold"] = Style(color=color, bold=True)
+
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        if plain.startswith(FOLD_PREFIX):
+            text.stylize(self.styles.get("fold", ""))
+            return
+        for rx, role in self.rules:
+            style = self.styles.get(role)
+            if style is None:
+                continue
+            for m in rx.finditer(plain):
+                start, end = m.span(m.lastindex or 0)
+                text.stylize(style, start, end)
+
+
+TIME = r"^\d\d:\d\d:\d\d\.\d{3}"
+
+POLL_RULES = [
+    (TIME, "time"),
+    (r"^\S+ (\S+)", "primary-bold"),
+    (r"\+POLL\w+", "success-bold"),
+    (r"-POLL\w+", "error-bold"),
+]
+ANCILLARY_RULES = [
+    (r"^(\S+)", "primary-bold"),
+    (r"\b(SO|SCM|IP|IPV6)_[A-Z_]+\b", "accent"),
+    (r"\(\+[1-9][\d,]*\)", "error-bold"),
+    (r"→ \S+", "success"),
+]
+SYSCALL_RULES = [
+    (r"^(\w+)\(", "primary-bold"),
+    (r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", "accent"),
+    (r"= -1 E[A-Z]+ \(.*\)$", "error-bold"),
+    (r"^  ↳ .*", "explain"),
+    (r"^   (?! ).*", "explain"),  # an explanation's continuation (3 spaces; a trace's has 4)
+    (r"<pending[^>]*>", "warning"),
+    (r"^--- .* ---$", "secondary-bold"),
+]
+
+
+class EventPane(Log):
+    """A bounded, folding log for one kind of event. Fed by `add_batch` on the UI thread."""
+
+    DEFAULT_MAX_LINES = 5_000
+    BATCH_CAP = 400  # lines written per batch; the rest become one "+N more folded" line
+
+    def __init__(
+        self,
+        title: str,
+        rules: Sequence[tuple[str, str]],
+        *,
+        wrap: bool = False,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(highlight=True, max_lines=self.DEFAULT_MAX_LINES, id=id)
+        self.wrap = wrap
+        self.highlighter = PaneHighlighter(rules)
+        self.border_title = title
+        self.folded = 0
+        self.total = 0
+
+    def on_mount(self) -> None:
+        self.highlighter.set_theme(self.app.current_theme)
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.highlighter.set_theme(theme)
+        self.notify_style_update()  # clears the Log's rendered-line cache
+        self.refresh()
+
+    def add_batch(self, lines: Sequence[str], folded: int = 0) -> None:
+        """Write one batch; `folded` lines were already dropped before formatting."""
+        if len(lines) > self.BATCH_CAP:
+            folded += len(lines) - self.BATCH_CAP
+            lines = lines[-self.BATCH_CAP :]
+        if not lines and not folded:
+            return
+        self.total += len(lines) + folded
+        out = self._wrapped(lines) if self.wrap else list(lines)
+        if folded:
+            self.folded += folded
+            out.insert(0, f"{FOLD_PREFIX}{folded:,} more folded (shown: the latest {len(lines):,})")
+        self.write_lines(out)
+        self.border_subtitle = (
+            f"{self.total:,} · folded {self.folded:,}" if self.folded else f"{self.total:,}"
+        )
+
+    def _wrapped(self, lines: Sequence[str]) -> list[str]:
+        """Long lines broken at spaces into indented continuation lines (a Log cannot wrap)."""
+        width = self.scrollable_content_region.width - 1
+        if width < 20:
+            return list(lines)
+        out: list[str] = []
+        for line in lines:
+            if len(line) <= width:
+                out.append(line)
+            else:
+                # an explanation continues with 3 spaces, a trace with 4: the highlighter tells them apart
+                indent = "   " if line.startswith("  ↳ ") else "    "
+                out.extend(
+                    textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False)
+                )
+        return out
+
+
+class PollPane(EventPane):
+    """Readiness changes: `12:00:01.120 c1 +POLLIN -POLLOUT`."""
+
+    def __init__(self, *, id: str | None = "poll-pane") -> None:
+        super().__init__("Poll events", POLL_RULES, id=id)
+
+
+class AncillaryPane(EventPane):
+    """Decoded control messages: timestamps, drop counters, passed fds, credentials."""
+
+    def __init__(self, *, id: str | None = "anc-pane") -> None:
+        super().__init__("Ancillary", ANCILLARY_RULES, wrap=True, id=id)
+
+
+class SyscallPane(EventPane):
+    """strace-style lines; a failing call is red with its explanation on the next line."""
+
+    def __init__(self, *, id: str | None = "sys-pane") -> None:
+        super().__init__("System calls", SYSCALL_RULES, wrap=True, id=id)

@@ -1,0 +1,29 @@
+"""Fixtures for the TUI tests: a frozen app with no user themes, at the design's 120x40."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sockplay.tui.app import AppOptions, SockplayApp
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def no_user_themes(tmp_path: Path) -> Path:
+    """An empty user theme folder, so a developer's own themes never change a test."""
+    d = tmp_path / "user-themes"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def make_app(no_user_themes: Path):
+    def make(**kw) -> SockplayApp:
+        kw.setdefault("frozen", True)
+        kw.setdefault("user_theme_dir", no_user_themes)
+        return SockplayApp(AppOptions(**kw))
+
+    return make
