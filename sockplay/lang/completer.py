@@ -25,6 +25,7 @@ from sockplay.lang import commands
 from sockplay.lang.commands import CommandSpec
 
 SYSCTL_DIR = "/proc/sys/net/core"
+Candidate = tuple[str, str]  # (text, meta)
 
 # One-line meanings for words whose tables carry no help text of their own.
 _HOW_META = {
@@ -49,32 +50,39 @@ def first_sentence(text: str, limit: int = 70) -> str:
     return cut if len(cut) <= limit else cut[: limit - 1] + "…"
 
 
-def sysctl_keys() -> tuple[str, ...]:
-    """Keys the sysctl command reads: the engine's table when it has one, else the directory."""
+def sysctl_keys() -> list[Candidate]:
+    """Keys the sysctl command reads, from the engine's table, each with a line of meaning."""
     try:
-        from sockplay.core import sysctl  # type: ignore[attr-defined]
-
-        table = getattr(sysctl, "SYSCTLS", None) or getattr(sysctl, "KEYS", None)
-        if table:
-            keys = table.keys() if isinstance(table, dict) else [getattr(r, "key", getattr(r, "name", r)) for r in table]
-            return tuple(sorted(str(k) for k in keys))
-    except ImportError:
-        pass
-    try:
-        return tuple(sorted(os.listdir(SYSCTL_DIR)))
-    except OSError:
-        return ()
+        from sockplay.core import sysctl
+    except ImportError:  # an engine without the table: whatever the directory holds
+        try:
+            return [(k, f"{SYSCTL_DIR}/{k}") for k in sorted(os.listdir(SYSCTL_DIR))]
+        except OSError:
+            return []
+    return [(r.key, f"{r.unit} · {first_sentence(r.help)}") for r in sysctl.SYSCTLS]
 
 
 def _ioctl_meta() -> dict[str, str]:
-    """Help lines for ioctl requests, when the engine's table carries them."""
+    """Help lines for ioctl requests (and their aliases) from the engine's table."""
     try:
-        from sockplay.core import ioctls  # type: ignore[attr-defined]
+        from sockplay.core import ioctls
     except ImportError:
         return {}
-    table = getattr(ioctls, "IOCTLS", None) or getattr(ioctls, "REQUESTS", None) or ()
-    rows = table.values() if isinstance(table, dict) else table
-    return {str(r.name): first_sentence(str(r.help)) for r in rows if hasattr(r, "name") and hasattr(r, "help")}
+    meta: dict[str, str] = {}
+    for r in ioctls.IOCTLS:
+        meta[r.name] = first_sentence(r.help)
+        for alias in r.aliases:
+            meta.setdefault(alias, f"same as {r.name}")
+    return meta
+
+
+def cmsg_types() -> list[Candidate]:
+    """Ancillary message names `expect cmsg` can check, from the engine's cmsg table."""
+    try:
+        from sockplay.core import cmsg
+    except ImportError:
+        return []
+    return [(t.name, first_sentence(t.help)) for t in cmsg.CMSGS]
 
 
 # ---------------------------------------------------------------- splitting
@@ -125,7 +133,6 @@ def split_before_cursor(text: str) -> _Line:
 
 
 # ---------------------------------------------------------------- the completer
-Candidate = tuple[str, str]  # (text, meta)
 
 
 class CommandCompleter(Completer):
@@ -146,7 +153,7 @@ class CommandCompleter(Completer):
         self.socket_names = socket_names
         self.extra_commands = dict(extra_commands or {})
         self.namespace = namespace
-        self._sysctl: tuple[str, ...] | None = None
+        self._sysctl: list[Candidate] | None = None
         self._ioctl_meta: dict[str, str] | None = None
 
     # -- prompt_toolkit entry point ------------------------------------------------
@@ -245,7 +252,7 @@ class CommandCompleter(Completer):
         if kind == "key":
             if self._sysctl is None:
                 self._sysctl = sysctl_keys()
-            return [(k, f"{SYSCTL_DIR}/{k}") for k in self._sysctl]
+            return self._sysctl
         if kind == "topic":
             pool = [(c.name, first_sentence(c.help)) for c in commands.COMMANDS]
             pool += [(t.name, first_sentence(t.help)) for t in commands.TOPICS]
@@ -290,7 +297,7 @@ class CommandCompleter(Completer):
         if field == "flags":
             return [(f.name, f.help) for f in flags.MSG_FLAGS]
         if field == "cmsg":
-            return [(r.name, first_sentence(r.help)) for r in catalog.OPTIONS if r.kind in ("bool", "timestamping")]
+            return cmsg_types()
         return []
 
     def _key_value(self, spec: CommandSpec, partial: str) -> list[Candidate]:

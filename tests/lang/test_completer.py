@@ -91,7 +91,10 @@ def test_shutdown_ioctl_fcntl_sysctl_help(pg: Playground) -> None:
     assert "SIOCINQ" in complete(c, "ioctl s1 SIOCI")
     assert "nonblock" in complete(c, "fcntl s1 ")
     assert set(complete(c, "fcntl s1 nonblock ")) == {"on", "off"}
-    assert "rmem_max" in complete(c, "sysctl rm")
+    sysctls = complete(c, "sysctl rm")
+    assert set(sysctls) == {"rmem_default", "rmem_max"}
+    assert sysctls["rmem_max"].startswith("bytes · ")
+    assert "same as SIOCINQ" in complete(c, "ioctl s1 FIONR")["FIONREAD"]
     help_topics = complete(c, "help ")
     assert {"recv", "SO_LINGER", "data", "MSG_PEEK"} <= set(help_topics)
     assert set(complete(c, "setsockopt s1 SO_KEEPALIVE ")) == {"on", "off"}
@@ -104,6 +107,9 @@ def test_expect_fields_and_their_values(pg: Playground) -> None:
     assert set(complete(c, "expect ready ")) == {"a", "b"}
     assert set(complete(c, "expect ready b POLLI")) == {"POLLIN"}
     assert "EAGAIN" in complete(c, "expect errno EAG")
+    cmsgs = complete(c, "expect cmsg SO_")
+    assert {"SO_TIMESTAMP", "SO_RXQ_OVFL"} <= set(cmsgs)
+    assert "SCM_RIGHTS" in complete(c, "expect cmsg SCM_")
 
 
 def test_key_values_complete_socket_names(pg: Playground) -> None:

@@ -201,6 +201,13 @@ async def test_events_print_above_the_prompt_without_touching_the_typed_line(
     assert "MSG_PEEK" in repl.text
 
 
+async def test_ancillary_data_from_a_call_outside_the_language_is_shown(repl: Harness, pg: Playground) -> None:
+    await repl.run_line("socketpair a b dgram; setsockopt b SO_TIMESTAMP on", "SO_TIMESTAMP")
+    await repl.run_line('send a "t"', "= 1")
+    await repl.run_line('!out = pg.recvmsg("b", 100)', "anc SOL_SOCKET SO_TIMESTAMP")
+    await repl.run_line("!out.data", "b't'")
+
+
 async def test_own_calls_are_not_echoed_as_events(repl: Harness, pg: Playground) -> None:
     await repl.run_line("socketpair a b", "new socket a, b")
     await repl.run_line('send a "q"', "= 1")
