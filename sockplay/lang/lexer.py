@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pygments.lexer import RegexLexer, bygroups, default, using, words
 from pygments.lexers.python import PythonLexer
@@ -206,3 +207,19 @@ def style_spans(
         if s:
             out.append((start, end, s))
     return out
+
+
+def rich_highlighter(styles: dict[_TokenType, str] | None = None, python: bool = False) -> Any:
+    """A rich Highlighter colouring text with this lexer, for Textual's Input(highlighter=...) and logs.
+
+    rich is imported here, not at module level, so script runs never load it.
+    `styles` overrides TOKEN_STYLES (a theme's colours); `python` uses PythonLexer.
+    """
+    from rich.highlighter import Highlighter
+
+    class SockHighlighter(Highlighter):
+        def highlight(self, text: Any) -> None:
+            for start, end, style in style_spans(text.plain, styles, python):
+                text.stylize(style, start, end)
+
+    return SockHighlighter()

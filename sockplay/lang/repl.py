@@ -44,6 +44,7 @@ from sockplay.lang.completer import CommandCompleter, PythonCompleter
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.lexer import TOKEN_STYLES, SockLexer
+from sockplay.lang.parser import parse_line
 
 PROMPT = "sockplay> "
 PY_PROMPT = ">>> "
@@ -302,8 +303,6 @@ class Repl:
         results: list[Result] = []
 
         def work() -> None:
-            from sockplay.lang.parser import parse_line
-
             for cmd in parse_line(text):
                 results.append(self.executor.run(cmd))
                 self.emit_threadsafe(self.render(results[-1]))

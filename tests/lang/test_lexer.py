@@ -179,3 +179,20 @@ def test_lexer_never_raises_and_keeps_every_character(text: str) -> None:
 def test_lexer_never_raises_on_language_shaped_noise(parts: list[str]) -> None:
     text = "".join(parts)
     assert "".join(v for _, _, v in LEXER.get_tokens_unprocessed(text)) == text
+
+
+def test_rich_highlighter_styles_the_spans_of_a_line() -> None:
+    from rich.style import Style
+    from rich.text import Text
+
+    from sockplay.lang.lexer import rich_highlighter
+
+    text = Text("recv b 2 peek")
+    rich_highlighter().highlight(text)
+    spans = {(s.start, s.end): s.style for s in text.spans}
+    assert Style.parse(str(spans[(0, 4)])) == Style.parse(TOKEN_STYLES[Keyword])
+    assert Style.parse(str(spans[(9, 13)])) == Style.parse(TOKEN_STYLES[Name.Constant])
+    custom = rich_highlighter({Keyword: "bold red"})
+    t2 = Text("recv b")
+    custom.highlight(t2)
+    assert [(s.start, s.end, str(s.style)) for s in t2.spans] == [(0, 4, "bold red")]
