@@ -9,6 +9,7 @@ never as another exception.
 from __future__ import annotations
 
 import math
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Executor:
         result = Result(cmd)
         handler = getattr(self, f"_do_{cmd.name}")
         self._check_sockets(cmd)
+        self._check_addr_names(cmd)
         try:
             with self.pg.command_context(cmd.text):
                 handler(cmd, result)
@@ -133,6 +135,24 @@ class Executor:
                 except UsageError as exc:
                     msg = str(exc)
                 raise ScriptError(cmd.line, cmd.col_of(dest), msg)
+
+    def _check_addr_names(self, cmd: Command) -> None:
+        """A socket's name as ADDR means its local address, so the families must agree."""
+        target = self.pg.sockets.get(cmd.args.get("sock"))
+        for key in ("addr", "to"):
+            other = self.pg.sockets.get(cmd.args.get(key))
+            if other is None or target is None or other is target:
+                continue
+            fam, ofam = getattr(target, "family", None), getattr(other, "family", None)
+            if fam is None or ofam is None or fam == ofam or (fam == socket.AF_INET6 and ofam == socket.AF_INET):
+                continue
+            names = {socket.AF_UNIX: "unix", socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
+            raise ScriptError(
+                cmd.line,
+                cmd.col_of(key),
+                f"{cmd.args[key]!r} is a {names.get(ofam, ofam)} socket and {cmd.args['sock']!r} is "
+                f"{names.get(fam, fam)}: a socket name stands for its local address, so the families must match",
+            )
 
     @staticmethod
     def _blame(cmd: Command, message: str) -> int:

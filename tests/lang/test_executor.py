@@ -250,3 +250,12 @@ def test_udp_datagram_with_addresses(ex):
     assert res.outcome.address and res.outcome.address.startswith("127.0.0.1:")
     # a real kernel answer, checked against Python's own view
     assert isinstance(socket.AF_INET, int)
+
+
+def test_socket_name_as_address_needs_the_same_family(ex):
+    run(ex, "socket u unix stream")
+    run(ex, "socket t inet stream")
+    run(ex, "bind u @sockplay-test-family")
+    with pytest.raises(ScriptError) as info:
+        ex.run_line("connect t u")
+    assert info.value.col == 11 and "families must match" in info.value.message
