@@ -429,8 +429,24 @@ class Repl:
         if self._interrupt.is_set():
             raise _Interrupted()
 
+    async def run_plain(self, lines: Any) -> int:
+        """Read lines from a non-terminal (a pipe): each is echoed after the prompt, then run."""
+        self.loop = asyncio.get_running_loop()
+        unsubscribe = self.pg.journal.subscribe(self._on_events)
+        try:
+            for raw in lines:
+                line = raw.rstrip("\n")
+                self.write(PROMPT + line)
+                await self.handle(line)
+            await asyncio.sleep(0.1)  # let the last readiness changes print
+        finally:
+            unsubscribe()
+            self.pg.close_all()
+        return 0
+
     async def run_script(self, path: str) -> None:
         """Run a .sp file before the first prompt, line by line, stopping at the first error."""
+        self.loop = asyncio.get_running_loop()
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -500,6 +516,17 @@ def repl_cli(args: Any) -> int:
     except OSError:
         history = None  # a read-only home still gets a working REPL
     pg = Playground(watch=True)  # readiness changes become events; close_all() stops it
+    if not sys.stdin.isatty():
+        # Piped input: no line editing, no terminal tricks; same commands and output.
+        plain = Repl(pg, print)
+
+        async def piped() -> int:
+            if getattr(args, "script", None):
+                await plain.run_script(args.script)
+            return await plain.run_plain(sys.stdin)
+
+        return asyncio.run(piped())
+
     repl = Repl(pg, print, color=sys.stdout.isatty())
     session = make_session(repl, history)
     repl.write = terminal_writer(session.output, repl_style())
@@ -508,7 +535,6 @@ def repl_cli(args: Any) -> int:
         repl.write(repl.style("note", "sockplay repl: help lists the commands, Tab completes, Ctrl-D leaves"))
         if getattr(args, "script", None):
             repl.session = session
-            repl.loop = asyncio.get_running_loop()
             await repl.run_script(args.script)
         return await repl.run(session)
 

@@ -248,3 +248,22 @@ def test_history_path_follows_xdg_state_home(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert history_path() == tmp_path / ".local" / "state" / "sockplay" / "history"
+
+
+def test_piped_input_runs_without_a_terminal(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "first.sp"
+    script.write_text("socketpair a b\n", encoding="utf-8")
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "sockplay", "repl", str(script)],
+        input='send a "hi"\nrecv b 2 peek\n!print(sorted(pg.sockets))\nfrob\n',
+        capture_output=True, text=True, timeout=30, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert 'data "hi"' in proc.stdout
+    assert "['a', 'b']" in proc.stdout
+    assert "unknown command 'frob'" in proc.stdout
+    assert "not a terminal" not in proc.stderr
