@@ -405,6 +405,9 @@ class Executor:
         state: list[str] | None = None
         while True:
             state, seen_seq = _latest_ready(self.pg.journal, name, state, seen_seq)
+            watcher = getattr(self.pg, "watcher", None)
+            if watcher is not None and hasattr(watcher, "state"):
+                state = watcher.state(name) or state
             if state is not None and all(w in state for w in want):
                 actual = " ".join(state) or "no bits"
                 return ExpectResult(True, "ready", shown_want, actual, f"{name} is ready: {actual}")

@@ -165,7 +165,7 @@ def run_text(
             err.write(_located(filename, source, e.line, e.col, e.message, style))
         return EXIT_SCRIPT
     own = pg is None
-    pg = pg or Playground()
+    pg = pg or Playground(watch=True)
     runner = Runner(pg, out, err, options, filename, source)
     try:
         status = runner.run(commands)
