@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_peek_off_example_as_json():
     assert [r["data"]["text"] for r in recvs] == ["cc", "dd", "aa", "ee"]
     assert [r["data"]["hex"] for r in recvs] == ["6363", "6464", "6161", "6565"]
     assert recvs[0]["command"] == "recv b 2 peek" and recvs[0]["sock"] == "b"
-    assert recvs[0]["trace"] == 'recvfrom(4, "cc", 2, MSG_PEEK, NULL, NULL) = 2'
+    assert re.fullmatch(r'recvfrom\(\d+, "cc", 2, MSG_PEEK, NULL, NULL\) = 2', recvs[0]["trace"])
     assert calls[2]["value"] == 4
     expects = [e for e in events if e["kind"] == "expect"]
     assert len(expects) == 6 and all(e["ok"] for e in expects)
@@ -55,7 +56,7 @@ def test_text_transcript_shows_commands_traces_and_results():
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "recv b 2 peek" in out
-    assert 'recvfrom(4, "dd", 2, MSG_PEEK, NULL, NULL) = 2' in out
+    assert re.search(r'recvfrom\(\d+, "dd", 2, MSG_PEEK, NULL, NULL\) = 2', out)
     assert '= 2  data "ee"' in out
     assert "\x1b[" not in out
     colored = sockplay_run("--color", "always", str(SCRIPTS / "peek_off.sp"))
