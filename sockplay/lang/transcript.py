@@ -77,7 +77,7 @@ def _value(v: Any) -> str:
     if isinstance(v, bytes):
         return quote_data(v)
     if isinstance(v, float):
-        return f"{v:g}"
+        return f"{v:.6f}" if abs(v) >= 1e6 else f"{v:g}"  # timestamps keep their microseconds
     if isinstance(v, dict):
         return " ".join(f"{k}={_value(x) if not isinstance(x, list) else '|'.join(map(str, x)) or '0'}" for k, x in v.items())
     if isinstance(v, tuple | list):
@@ -88,7 +88,10 @@ def _value(v: Any) -> str:
 def cmsg_line(c: dict[str, Any]) -> str:
     """One ancillary message: `SOL_SOCKET SO_RXQ_OVFL 198`."""
     name = c.get("name", c.get("type", "?"))
-    extra = "".join(f"  {k} {_value(v)}" for k, v in c.items() if k not in ("level", "name", "type", "value"))
+    inner = c.get("value") if isinstance(c.get("value"), dict) else {}
+    extra = "".join(
+        f"  {k} {_value(v)}" for k, v in c.items() if k not in ("level", "name", "type", "value") and k not in inner
+    )
     return f"{c.get('level', '')} {name} {_value(c.get('value'))}{extra}".strip()
 
 

@@ -259,3 +259,18 @@ def test_socket_name_as_address_needs_the_same_family(ex):
     with pytest.raises(ScriptError) as info:
         ex.run_line("connect t u")
     assert info.value.col == 11 and "families must match" in info.value.message
+
+
+def test_expect_cmsg_on_a_real_timestamp(ex, pg):
+    run(ex, "socketpair a b dgram")
+    run(ex, "setsockopt b SO_TIMESTAMP on")
+    run(ex, "send a x")
+    res = run(ex, "recvmsg b 10 dontwait")
+    assert res.outcome.data == b"x"
+    assert run(ex, "expect cmsg SO_TIMESTAMP").expect.ok
+    assert run(ex, "expect cmsg timestamp").expect.ok
+    assert not run(ex, "expect cmsg SCM_RIGHTS").expect.ok
+    from sockplay.lang.transcript import cmsg_line
+
+    line = cmsg_line(res.outcome.cmsgs[0])
+    assert line.startswith("SOL_SOCKET SO_TIMESTAMP ") and "." in line.split()[2]
