@@ -33,6 +33,7 @@ KINDS: dict[str, str] = {
     "ms": "milliseconds, such as 100 (or 1.5s)",
     "field": "what to check: ret, errno, data, cmsg, value, flags or ready",
     "topic": "a command, an option, a flag or a word such as data or addr",
+    "requirement": "root, cap, kernel, ipv6, netns or program",
     "text": "any text",
 }
 
@@ -348,6 +349,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         calls=False,
     ),
     CommandSpec(
+        "require",
+        (_a("WHAT", "requirement", "what"), _a("ARG", "text", "arg", optional=True)),
+        "Check that this process can do what the next lines need (root, cap CAP_NET_ADMIN, "
+        "kernel 5.4, ipv6, netns, program NAME). When it cannot, the rest of the step, up to "
+        "the next blank line, is skipped with the reason instead of failing.",
+        "require cap CAP_NET_ADMIN",
+        group="script",
+        calls=False,
+    ),
+    CommandSpec(
         "expect",
         (_a("FIELD", "field"), _a("VALUE", "text", "values", optional=True, repeat=True)),
         "Check the result of the previous call and fail the script when it differs: "
@@ -392,6 +403,10 @@ def vocabulary(kind: str) -> tuple[str, ...]:
         return FCNTL_OPS
     if kind == "field":
         return EXPECT_FIELDS
+    if kind == "requirement":
+        from sockplay.lang.requirements import BY_WORD
+
+        return tuple(BY_WORD)
     if kind == "pollbit":
         return tuple(f.name for f in flags.POLL_BITS)
     if kind == "topic":

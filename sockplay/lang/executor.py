@@ -52,6 +52,7 @@ class Result:
     lines: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] | None = None
     elapsed: float = 0.0
+    skip: str | None = None  # set by an unmet `require`: what is missing; the rest of the step is skipped
 
     @property
     def outcome(self) -> Outcome | None:
@@ -340,6 +341,18 @@ class Executor:
         while (left := deadline - time.monotonic()) > 0:
             time.sleep(min(left, 0.05))
             self._tick()
+
+    def _do_require(self, cmd: Command, r: Result) -> None:
+        from sockplay.lang.requirements import unmet
+
+        try:
+            missing = unmet(cmd.args["what"], cmd.args.get("arg"))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if missing:
+            r.skip = missing
+            r.lines.append(f"skipped: needs {missing}")
+            self.pg.journal.emit(Event("note", command=cmd.text, text=f"skipped: needs {missing}", skipped=True))
 
     def _do_echo(self, cmd: Command, r: Result) -> None:
         text = " ".join(cmd.args.get("text", []))

@@ -177,6 +177,15 @@ def _convert(kind: str, tok: Token, lineno: int, what: str) -> Any:
                     hint=did_you_mean(text, C.EXPECT_FIELDS),
                 )
             return text.lower()
+        if kind == "requirement":
+            from sockplay.lang.requirements import BY_WORD
+
+            if text.lower() not in BY_WORD:
+                raise UsageError(
+                    f"unknown requirement {text!r}; expected one of {', '.join(BY_WORD)}",
+                    hint=did_you_mean(text, BY_WORD),
+                )
+            return text.lower()
         if kind == "ms":
             return parse_ms(text)
         if kind == "addr":

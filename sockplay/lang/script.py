@@ -91,7 +91,10 @@ class Runner:
     # -- running ---------------------------------------------------------------
     def run(self, commands: list[Command]) -> int:
         strict_failure: tuple[Command, Result] | None = None
+        skip_until = 0  # an unmet `require` skips the lines before this one (the rest of its step)
         for cmd in commands:
+            if cmd.line < skip_until:
+                continue
             if strict_failure is not None and not _accounts_for(cmd):
                 return self._strict_fail(*strict_failure)
             strict_failure = None
@@ -110,6 +113,9 @@ class Runner:
                 if lines:
                     self.out.write("\n".join(lines) + "\n")
             self.drain()
+            if result.skip is not None:
+                skip_until = step_end(self.source, cmd.line)
+                continue
             if result.expect is not None and not result.expect.ok:
                 self._error(cmd.line, cmd.col, f"expect failed: {result.expect.message}")
                 return EXIT_EXPECT
@@ -124,6 +130,14 @@ class Runner:
         assert o is not None
         self._error(cmd.line, cmd.col, f"--strict: {o.syscall} failed with {o.errno}" + (f": {o.error}" if o.error else ""))
         return EXIT_EXPECT
+
+
+def step_end(source: list[str], line: int) -> int:
+    """The line number of the blank line that ends the step holding `line` (past the end if none)."""
+    for i in range(line, len(source)):
+        if not source[i].strip():
+            return i + 1
+    return len(source) + 1
 
 
 def _accounts_for(cmd: Command) -> bool:

@@ -171,8 +171,8 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
     if ev.kind == "pending":
         return INDENT + style("note", f"... {f.get('syscall', 'call')} on {ev.sock} waits")
     if ev.kind == "note":
-        if ev.command and ev.command.startswith("echo"):
-            return None  # the echo's Result already printed it
+        if ev.command and ev.command.startswith(("echo", "require")):
+            return None  # the command's Result already printed it
         return INDENT + style("note", "note: " + str(f.get("text", "")))
     if ev.kind == "call" and calls and ev.outcome is not None:
         return INDENT + style("trace", ev.outcome.trace)
