@@ -65,6 +65,7 @@ KIND_WORDS: dict[str, list[str]] = {
     "key": ["rmem_max", "wmem_default", "nope"],
     "ms": ["0", "3", "1ms"],
     "topic": ["recv", "SO_LINGER", "peek", "data", "pollin"],
+    "requirement": ["root", "cap CAP_NET_ADMIN", "kernel 2.6", "kernel x", "ipv6", "wings"],
     "text": ["hi", '"two words"'],
     "field": ["ret 0", "ret -1", "errno EAGAIN", "errno 0", 'data "hello"', "value 1", "value SOCK_STREAM",
               "cmsg SO_RXQ_OVFL", "flags MSG_TRUNC", "ready a POLLIN", "ready b POLLOUT"],
