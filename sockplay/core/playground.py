@@ -208,6 +208,15 @@ class Playground:
             other = self.sockets[addr]
             if isinstance(other, PlaySocket):
                 local = other.getsockname()
+                inet = (socket.AF_INET, socket.AF_INET6)
+                if other.family != family and not (family in inet and other.family in inet):
+                    raise UsageError(
+                        f"{addr!r} is a {flags.const_name(int(other.family), flags.FAMILIES)} socket, so its "
+                        f"address cannot be used with a {flags.const_name(family, flags.FAMILIES)} socket; "
+                        "the families must match"
+                    )
+                if family == socket.AF_INET and other.family == socket.AF_INET6:
+                    raise UsageError(f"{addr!r} has an IPv6 address; an AF_INET socket cannot reach it")
                 if family == socket.AF_INET6 and other.family == socket.AF_INET:
                     return ("::ffff:" + local[0], local[1], 0, 0)
                 if family == socket.AF_INET and other.family == socket.AF_INET:

@@ -319,3 +319,13 @@ def test_emfile_is_an_outcome(pg: Playground) -> None:
     bad = [o for o in outs if not o.ok]
     assert bad and bad[0].errno == "EMFILE"
     assert "x4" not in pg.sockets
+
+
+def test_socket_name_of_another_family_is_a_usage_error(pg: Playground) -> None:
+    pg.socket("t", "inet", "stream")
+    pg.socket("u", "unix", "dgram")
+    pg.bind("u", "@sockplay-family-test")
+    with pytest.raises(UsageError, match="families must match"):
+        pg.connect("t", "u")
+    with pytest.raises(UsageError, match="families must match"):
+        pg.sendto("u", "t", b"x")
