@@ -228,6 +228,14 @@ class Playground:
         return addresses.parse(addr, family)
 
     # ------------------------------------------------------------------ blocking
+    @staticmethod
+    def _accepting(s: PlaySocket) -> bool:
+        """Whether the socket listens: only then can accept wait (elsewhere the kernel fails at once)."""
+        try:
+            return bool(s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
+        except OSError:
+            return False
+
     def _must_wait(self, s: PlaySocket, events: int, flag_bits: int) -> bool:
         if flag_bits & flags.msg_flag("dontwait").value or s.nonblocking():
             return False
@@ -457,7 +465,7 @@ class Playground:
         out = Outcome("accept", sock=name)
         fd = s.fileno()
         try:
-            if self._must_wait(s, select.POLLIN, 0):
+            if self._accepting(s) and self._must_wait(s, select.POLLIN, 0):
                 if timeout is None:
                     timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
                 if not self._wait(s, name, select.POLLIN, "accept", timeout):
@@ -571,8 +579,8 @@ class Playground:
 
     def _prepare_recv(self, s: PlaySocket, name: str, bits: int, timeout: float | None, syscall: str) -> int:
         """Wait (cancellably) when the call would block; returns the flags for the real call."""
-        if not self._must_wait(s, select.POLLIN | select.POLLPRI, bits):
-            return bits
+        if not self._must_wait(s, select.POLLIN | select.POLLPRI, bits) or self._accepting(s):
+            return bits  # a listener has nothing to read: let the kernel say so at once
         if timeout is None:
             timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
         events = select.POLLIN | (select.POLLPRI if bits & 1 else 0)

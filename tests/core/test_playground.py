@@ -329,3 +329,13 @@ def test_socket_name_of_another_family_is_a_usage_error(pg: Playground) -> None:
         pg.connect("t", "u")
     with pytest.raises(UsageError, match="families must match"):
         pg.sendto("u", "t", b"x")
+
+
+def test_calls_that_cannot_wait_fail_at_once(pg: Playground) -> None:
+    """accept on UDP or recv on a listener must not wait for readiness that never comes."""
+    pg.socket("u", "inet", "dgram")
+    assert pg.accept("u").errno == "EOPNOTSUPP"
+    pg.socket("s", "inet", "stream")
+    pg.bind("s", "127.0.0.1:0")
+    pg.listen("s")
+    assert pg.recv("s", 10).errno == "ENOTCONN"
