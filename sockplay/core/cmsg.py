@@ -17,7 +17,7 @@ import socket
 import struct
 import time
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,9 @@ SOL_SOCKET, SOL_IP, SOL_IPV6 = 1, 0, 41
 LEVEL_NAMES = {SOL_SOCKET: "SOL_SOCKET", SOL_IP: "SOL_IP", SOL_IPV6: "SOL_IPV6", 6: "SOL_TCP", 17: "SOL_UDP"}
 
 
+_time = time.time
+
+
 class Ctx:
     """What a decoder may need beyond the bytes: the receiving socket and its playground."""
 
@@ -39,8 +42,8 @@ class Ctx:
     def __init__(self, pg: Playground | None, sock: Any, flags: int = 0) -> None:
         self.pg = pg
         self.sock = sock
-        self.now = time.time()
-        self.adopted: list[str] = []  # names given to fds received by SCM_RIGHTS
+        self.now = _time()
+        self.adopted: list[str] | None = None  # names given to fds received by SCM_RIGHTS
         self.flags = flags
 
 
@@ -139,7 +142,8 @@ _TV = struct.Struct("qq")
 def _dec_timeval(data: bytes, ctx: Ctx) -> dict[str, Any]:
     sec, usec = _TV.unpack_from(data)
     value = sec + usec / 1e6
-    return {"value": value, "wall": f"{_hms(sec)}.{usec:06d}", "age": ctx.now - value}
+    hms = _wall_cache[1] if _wall_cache[0] == sec else _hms(sec)
+    return {"value": value, "wall": f"{hms}.{usec:06d}", "age": ctx.now - value}
 
 
 def _dec_timespec(data: bytes, ctx: Ctx) -> dict[str, Any]:
@@ -192,6 +196,8 @@ def _dec_rights(data: bytes, ctx: Ctx) -> dict[str, Any]:
     if ctx.pg is not None:
         for fd in fds:
             names.append(ctx.pg.adopt_fd(fd, origin="scm_rights", prefix="r"))
+        if ctx.adopted is None:
+            ctx.adopted = []
         ctx.adopted.extend(names)
     d: dict[str, Any] = {"value": fds, "fds": fds, "names": names}
     if len(data) % 4:
@@ -440,6 +446,7 @@ CMSGS: tuple[CmsgType, ...] = (
 
 BY_KEY: dict[tuple[int, int], CmsgType] = {(r.level, r.type): r for r in CMSGS}
 BY_NAME: dict[str, CmsgType] = {r.name: r for r in CMSGS}
+_HEADS: dict[tuple[int, int], tuple[CmsgType, str, str]] = {k: (r, r.level_name, r.name) for k, r in BY_KEY.items()}
 
 
 def lookup(name: str) -> CmsgType:
@@ -454,17 +461,18 @@ def lookup(name: str) -> CmsgType:
 
 def decode_one(level: int, typ: int, data: bytes, ctx: Ctx) -> dict[str, Any]:
     """One control message as a dict: level, name, value and any extra fields."""
-    row = BY_KEY.get((level, typ))
-    if row is None:
+    head = _HEADS.get((level, typ))
+    if head is None:
         return {"level": LEVEL_NAMES.get(level, str(level)), "name": f"type {typ}", "type_number": typ,
                 "value": data.hex(), "len": len(data), "unknown": True}
+    row, level_name, name = head
     try:
         d = row.decode(data, ctx)
     except (struct.error, ValueError, IndexError, OSError) as exc:
         # A control message cut short (MSG_CTRUNC) keeps its bytes rather than vanishing.
-        return {"level": row.level_name, "name": row.name, "value": data.hex(), "len": len(data),
+        return {"level": level_name, "name": name, "value": data.hex(), "len": len(data),
                 "error": f"could not decode {len(data)} bytes: {exc}"}
-    return {"level": row.level_name, "name": row.name, **d}
+    return {"level": level_name, "name": name, **d}
 
 
 def decode(anc: list[tuple[int, int, bytes]], ctx: Ctx) -> list[dict[str, Any]]:
@@ -472,11 +480,17 @@ def decode(anc: list[tuple[int, int, bytes]], ctx: Ctx) -> list[dict[str, Any]]:
     return [decode_one(level, typ, data, ctx) for level, typ, data in anc]
 
 
+def decode_into(out: list[dict[str, Any]], anc: list[tuple[int, int, bytes]], ctx: Ctx) -> None:
+    """decode(), appending to an existing list (the Outcome's): one list less per call in a flood."""
+    for level, typ, data in anc:
+        out.append(decode_one(level, typ, data, ctx))
+
+
 def _cmsg_len(n: int) -> int:
     return 16 + n  # CMSG_LEN on 64-bit: a 16-byte header, then the data
 
 
-def strace_control(anc: list[tuple[int, int, bytes]]) -> str:
+def strace_control(anc: Sequence[tuple[int, int, bytes]]) -> str:
     """msg_control=[...] as strace prints it."""
     parts = []
     for level, typ, data in anc:
@@ -492,6 +506,6 @@ def strace_control(anc: list[tuple[int, int, bytes]]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
-def space(anc: list[tuple[int, int, bytes]]) -> int:
+def space(anc: Sequence[tuple[int, int, bytes]]) -> int:
     """msg_controllen for these messages (CMSG_SPACE of each, 8-byte aligned)."""
     return sum(16 + ((len(d) + 7) & ~7) for _, _, d in anc)

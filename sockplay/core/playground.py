@@ -48,6 +48,7 @@ DEFAULT_ANC = 256
 # MSG_* bits used on the hot path (flags.MSG_FLAGS has the full table).
 _MSG_OOB, _MSG_PEEK, _MSG_TRUNC, _MSG_DONTWAIT = 0x1, 0x2, 0x20, 0x40
 _MSG_WAITALL, _MSG_ERRQUEUE = 0x100, 0x2000
+_DGRAM = int(socket.SOCK_DGRAM)
 _flag_cache: dict[Any, int] = {}
 
 
@@ -658,40 +659,45 @@ class Playground:
             raise UsageError(f"anc {anc} is negative; expected a control buffer size such as 256 (0 for none)")
         bits = _flag_bits(flags)
         out = Outcome("recvmsg", name)
-        fd = s.fileno()
-        stype = self._stype(s)
+        d = s.__dict__
+        stype = d.get("_sp_type")
+        if stype is None:
+            stype = d["_sp_type"] = int(s.type)  # socket.type builds an enum on every read
         try:
-            if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or (stype != socket.SOCK_STREAM and stype != socket.SOCK_SEQPACKET):
-                # Datagrams: try at once without blocking; wait (cancellably) only on EAGAIN.
-                # One syscall when data is there, and the same result as a blocking call.
+            if not bits & _MSG_TRUNC and (bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or stype == _DGRAM):
+                # The hot path. Datagrams: try at once without blocking and wait (cancellably)
+                # only on EAGAIN: one syscall when data is there, same result as a blocking call.
                 try:
-                    res = self._recvmsg_call(s, size, anc, bits | _MSG_DONTWAIT, bits)
+                    data, ancl, rflags, addr = s.recvmsg(size, anc, bits | _MSG_DONTWAIT)
                 except BlockingIOError:
                     if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or s.nonblocking():
                         raise
-                    if timeout is None:
-                        timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
-                    events = select.POLLIN | (select.POLLPRI if bits & _MSG_OOB else 0)
-                    ready = self._wait(s, name, events, "recvmsg", timeout)
-                    res = self._recvmsg_call(s, size, anc, bits if ready else bits | _MSG_DONTWAIT, bits)
+                    data, ancl, rflags, addr = self._recvmsg_blocking(s, name, size, anc, bits, timeout)
+                n = len(data)
+            elif stype != socket.SOCK_STREAM and stype != socket.SOCK_SEQPACKET:
+                n, data, ancl, rflags, addr = self._recvmsg_call(s, size, anc, bits | _MSG_DONTWAIT, bits)
             else:
-                res = self._recvmsg_call(s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-            out.trace = self._recvmsg_failed_trace(fd, size, anc, bits, out.errno)
-            return self._emit(out)
-        except OSError as exc:
-            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
-            out.trace = self._recvmsg_failed_trace(fd, size, anc, bits, out.errno)
-            return self._emit(out)
-        n, data, ancl, rflags, addr = res
+                n, data, ancl, rflags, addr = self._recvmsg_call(
+                    s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
+        except BlockingIOError as exc:
+            if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or s.nonblocking():
+                return self._recvmsg_error(out, s, exc, size, anc, bits)
+            try:  # MSG_TRUNC on a blocking datagram socket with nothing queued yet
+                n, data, ancl, rflags, addr = self._recvmsg_call(
+                    s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
+            except _Cancelled as c:
+                return self._recvmsg_error(out, s, c, size, anc, bits)
+            except OSError as exc2:
+                return self._recvmsg_error(out, s, exc2, size, anc, bits)
+        except (_Cancelled, OSError) as exc:
+            return self._recvmsg_error(out, s, exc, size, anc, bits)
         out.ret = n
         out.data = data
         if addr:
-            out.address = self._peer_text(s, addr)
+            out.address = d["_sp_peer_text"] if d.get("_sp_peer") == addr else self._peer_text(s, addr)
         if ancl:
             ctx = cmsg.Ctx(self, s, bits)
-            out.cmsgs = cmsg.decode(ancl, ctx)
+            cmsg.decode_into(out.cmsgs, ancl, ctx)
             if ctx.adopted:
                 out.new_sockets = ctx.adopted
         if rflags:
@@ -702,7 +708,34 @@ class Playground:
                 out.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
         if n > size:
             out.notes.append(f"the datagram was {n} bytes; only {size} fit in the buffer (MSG_TRUNC)")
-        out.trace_fn = lambda o: _recvmsg_trace(fd, o, s.family, size, anc, bits, addr, ancl, rflags)
+        out.trace_fn = _RecvmsgTrace(s.fileno(), d.get("_sp_family") or self._family_cached(s), size, anc, bits,
+                                     addr, tuple(ancl) if ancl else (), rflags)
+        self.journal.emit(Event("call", name, getattr(self._local, "command", None), out))
+        w = self._watcher
+        if w is not None:
+            w.poke()
+        return out
+
+    def _recvmsg_blocking(self, s: PlaySocket, name: str, size: int, anc: int, bits: int,
+                          timeout: float | None) -> tuple[bytes, list, int, Any]:
+        if timeout is None:
+            timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
+        events = select.POLLIN | (select.POLLPRI if bits & _MSG_OOB else 0)
+        ready = self._wait(s, name, events, "recvmsg", timeout)
+        return s.recvmsg(size, anc, bits if ready else bits | _MSG_DONTWAIT)
+
+    @staticmethod
+    def _family_cached(s: PlaySocket) -> int:
+        fam = s.__dict__["_sp_family"] = int(s.family)
+        return fam
+
+    def _recvmsg_error(self, out: Outcome, s: PlaySocket, exc: BaseException, size: int, anc: int,
+                       bits: int) -> Outcome:
+        if isinstance(exc, _Cancelled):
+            self._cancelled(out, str(exc))
+        else:
+            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))  # type: ignore[arg-type]
+        out.trace = self._recvmsg_failed_trace(s.fileno(), size, anc, bits, out.errno)
         return self._emit(out)
 
     def _recvmsg_call(self, s: PlaySocket, size: int, anc: int, call_bits: int,
@@ -1231,7 +1264,7 @@ def _sent_cmsg(level: int, typ: int, raw: bytes) -> dict[str, Any]:
     return d
 
 
-def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: list[tuple[int, int, bytes]],
+def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: Sequence[tuple[int, int, bytes]],
             rflags: int, sent: bool = False) -> str:
     """The struct msghdr as strace prints it."""
     if sa:
@@ -1247,8 +1280,21 @@ def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: list[tuple
     return f"{{{name}, {iov}, {ctl}, msg_flags={flags.bits_names(rflags, flags.MSG_FLAGS)}}}"
 
 
-def _recvmsg_trace(fd: int, o: Outcome, fam: int, size: int, anc: int, bits: int, addr: Any,
-                   ancl: list[tuple[int, int, bytes]], rflags: int) -> str:
-    shown = o.data if o.data is not None else b""
-    hdr = _msghdr(addr or None, int(fam), shown, size, ancl, rflags)
-    return trace.call("recvmsg", [str(fd), hdr, flags.bits_names(bits, flags.MSG_FLAGS)], o.ret, o.errno)
+class _RecvmsgTrace:
+    """The recvmsg strace line, built only if someone reads Outcome.trace.
+
+    One small object rather than a closure: a journal full of Outcomes holds one
+    of these each, and fewer objects is less work for the garbage collector.
+    """
+
+    __slots__ = ("fd", "fam", "size", "anc", "bits", "addr", "ancl", "rflags")
+
+    def __init__(self, fd: int, fam: int, size: int, anc: int, bits: int, addr: Any,
+                 ancl: tuple[tuple[int, int, bytes], ...], rflags: int) -> None:
+        self.fd, self.fam, self.size, self.anc, self.bits = fd, fam, size, anc, bits
+        self.addr, self.ancl, self.rflags = addr, ancl, rflags
+
+    def __call__(self, o: Outcome) -> str:
+        shown = o.data if o.data is not None else b""
+        hdr = _msghdr(self.addr or None, self.fam, shown, self.size, self.ancl, self.rflags)
+        return trace.call("recvmsg", [str(self.fd), hdr, flags.bits_names(self.bits, flags.MSG_FLAGS)], o.ret, o.errno)
