@@ -802,7 +802,8 @@ class PythonGen(Generator):
                 f"n, anc, mflags, peer = {s.var}.recvmsg_into([buf], {anc}, {fl})",
                 "extra = ' '.join(x for x in (('from ' + fmt_addr(peer)) if peer else '',"
                 " ('flags ' + msgflags(mflags)) if msgflags(mflags) else '') if x)",
-                f"result({what!r}, n, data={data}, extra=extra, mflags=mflags, cmsgs=cmsg_list(anc))",
+                f"result({what!r}, n, data={data}, extra=extra, mflags=mflags)",
+                "last['cmsgs'] = cmsg_list(anc)",
             ]
         if count > 1 and s.stream and size != 0:
             lines.append("if n == 0:")
@@ -1052,7 +1053,10 @@ class PythonGen(Generator):
             '"""',
             "",
         ]
-        out += [f"import {m}" for m in sorted(self.imports)]
+        code = "\n".join(self.body) + "".join(PY_HELPERS[h] for h in self.needs if h in PY_HELPERS)
+        used = {m for m in self.imports | {"array", "atexit", "fcntl", "os", "select", "signal", "struct", "time"}
+                if re.search(rf"\b{m}\.", code)} | ({"atexit", "os"} if self.unix_paths else set())
+        out += [f"import {m}" for m in sorted(used)]
         spelled = []
         for cname, value in sorted(self.consts.items(), key=lambda kv: kv[0]):
             if getattr(socket, cname, None) == value:
@@ -1129,6 +1133,31 @@ void show(const unsigned char *p, long n)
             printf("\\x%02x", c);
     }
     putchar('"');
+}
+
+/* The same text in a string, for expect messages (long data is cut after 1024 bytes). */
+const char *shown(const unsigned char *p, long n)
+{
+    static char out[1024 * 4 + 8];
+    size_t k = 0;
+    out[k++] = '"';
+    for (long i = 0; i < n && i < 1024; i++) {
+        unsigned char c = p[i];
+        if (c == '"' || c == '\\')
+            k += sprintf(out + k, "\\%c", c);
+        else if (c == '\n')
+            k += sprintf(out + k, "\\n");
+        else if (c == '\r')
+            k += sprintf(out + k, "\\r");
+        else if (c == '\t')
+            k += sprintf(out + k, "\\t");
+        else if (c >= 0x20 && c < 0x7f)
+            out[k++] = c;
+        else
+            k += sprintf(out + k, "\\x%02x", c);
+    }
+    snprintf(out + k, sizeof out - k, n > 1024 ? "...\"" : "\"");
+    return out;
 }
 ''',
     "result": r'''
@@ -1625,7 +1654,7 @@ class CGen(Generator):
                 self.const(n, v)
             lines += ["struct sockaddr_storage ss;",
                       f"struct iovec iov = {{buf, {size}}};",
-                      f"union {{ char buf[{max(anc, 1)}]; struct cmsghdr align; }} control;",
+                      *([f"union {{ char buf[{anc}]; struct cmsghdr align; }} control;"] if anc else []),
                       "struct msghdr msg;",
                       "char extra[300] = \"\";",
                       "memset(&msg, 0, sizeof msg);",
@@ -1902,7 +1931,7 @@ class CGen(Generator):
     def expect_data(self, cmd: Command, text: str, want: bytes) -> None:
         self.expect_line(cmd, text,
                          f"last_len == {len(want)} && memcmp(last_data, {_c_string(want)}, {len(want)}) == 0",
-                         "last_len < 0 ? \"no data\" : \"other bytes (see the line above)\"")
+                         "last_len < 0 ? \"no data\" : shown(last_data, last_len)")
 
     def expect_value(self, cmd: Command, text: str, vk: str, want: Any) -> None:
         if vk == "int":
@@ -2099,14 +2128,19 @@ def export_cli(args: Any) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         print(f"sockplay export: cannot read {path}: {exc}", file=sys.stderr)
         return EXIT_SCRIPT
+    lines = text.splitlines()
+    _, errors = check_script(text)  # every line that does not parse, as `sockplay run` lists them
     try:
+        if errors:
+            raise errors[0]
         program = export_text(text, args.to, path)
     except ScriptError as exc:
-        lines = text.splitlines()
-        msg = f"{exc.format(path)}\n"
-        if 1 <= exc.line <= len(lines):
-            msg += f"    {lines[exc.line - 1].expandtabs(1)}\n    {' ' * max(exc.col - 1, 0)}^\n"
-        print(msg + f"sockplay export: {path} cannot be exported to {args.to}", file=sys.stderr, end="")
+        msg = ""
+        for e in errors or [exc]:
+            msg += f"{e.format(path)}\n"
+            if 1 <= e.line <= len(lines):
+                msg += f"    {lines[e.line - 1].expandtabs(1)}\n    {' ' * max(e.col - 1, 0)}^\n"
+        print(msg + f"sockplay export: {path} cannot be exported to {args.to}\n", file=sys.stderr, end="")
         return EXIT_SCRIPT
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:

@@ -1,0 +1,3 @@
+socketpair a b
+send a "x"
+getsockopt a SO_PEERNAME
