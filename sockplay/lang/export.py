@@ -561,6 +561,9 @@ def on_signal(signum: int, frame) -> None:
 
 signal.signal(signal.SIGIO, on_signal)
 signal.signal(signal.SIGURG, on_signal)
+# On the way out Python puts back the default action (which for SIGIO ends the process) while the
+# sockets are still being closed, and a close can raise SIGIO: ignore both signals from then on.
+atexit.register(lambda: [signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGIO, signal.SIGURG)])
 ''',
 }
 PY_DEPS = {"result": ["errname", "show"], "ready": ["pollbits"], "show_cmsgs": []}

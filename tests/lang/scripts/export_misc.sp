@@ -24,3 +24,10 @@ help recv
 options s
 recvfrom s 8
 expect data "x"
+socket f unix dgram
+bind f ./export-misc.sock     # a file the programs remove when they end
+socketpair p q
+fcntl q setown
+fcntl q async on
+send p "sig"                  # SIGIO for q's owner
+sleep 50
