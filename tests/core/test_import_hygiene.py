@@ -30,7 +30,7 @@ def test_no_ui_import_in_core_source() -> None:
 def test_importing_core_loads_no_ui_module() -> None:
     code = (
         "import sys, sockplay.core, sockplay.core.catalog, sockplay.core.codecs;"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (UI,)
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {UI!r}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
