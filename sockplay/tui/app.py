@@ -242,7 +242,7 @@ class SockplayApp(App[int]):
             self._execute,
             self._command_done,
             self._command_pending,
-            lambda line, origin: self.post_message(CommandStarted(line, origin)),
+            self._command_started,
         )
         self._load_themes()
 
@@ -400,7 +400,15 @@ class SockplayApp(App[int]):
 
     def _command_done(self, line: str, origin: str, result: Any, late: bool) -> None:
         """Runner thread: turn a result into REPL lines, then hand them to the UI."""
-        self.post_message(CommandDone(line, origin, self._result_lines(result), late))
+        try:
+            lines = self._result_lines(result)
+        except Exception as exc:  # noqa: BLE001 - never lose the answer to a typed line
+            lines = [(f"internal error showing the result: {type(exc).__name__}: {exc}", "error")]
+        self.post_message(CommandDone(line, origin, lines, late))
+
+    def _command_started(self, line: str, origin: str) -> None:
+        self.freezer.command_started()
+        self.post_message(CommandStarted(line, origin))
 
     def _command_pending(self, line: str) -> None:
         self.post_message(CommandPending(line))
@@ -480,7 +488,6 @@ class SockplayApp(App[int]):
     def _format_batch(self, events: list[Any], missed: int) -> None:
         fz = self.freezer
         fz.learn(self.pg.sockets)
-        fz.observe(events)
         cap = EventPane.BATCH_CAP
         want_poll: list[Any] = []
         want_anc: list[Any] = []

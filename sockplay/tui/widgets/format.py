@@ -23,7 +23,7 @@ POLL_SHORT = {
     "POLLRDHUP": "RDHUP",
     "POLLNVAL": "NVAL",
 }
-FROZEN_BASE = 12 * 3600.0  # frozen clocks read 12:00:00.000 plus a millisecond per call so far
+FROZEN_BASE = 12 * 3600.0  # frozen clocks read 12:00:00.000 plus a millisecond per command
 
 
 class Freezer:
@@ -38,28 +38,22 @@ class Freezer:
         r"^(\w+\()(\d+)(?=[,)])|(?<=fd=)(\d+)|(?<=\[)(\d+)(?=, \d+\])|(?<=, )(\d+)(?=\]\))"
     )
 
+    _TV_RE = re.compile(r"(tv_sec=|tv_usec=|tv_nsec=)\d+")
+
     def __init__(self, frozen: bool = False) -> None:
         self.frozen = frozen
         self._lock = threading.Lock()
         self._ports: dict[int, int] = {}
         self._fds: dict[int, int] = {}
-        self._calls = 0
-        self._stamps: dict[int, int] = {}
+        self.commands = 0
 
-    def observe(self, events: Iterable[Any]) -> None:
-        """Frozen: stamp each event of a batch with the number of calls made so far.
+    def command_started(self) -> None:
+        """Frozen clocks read 12:00:00 plus one millisecond per command started so far.
 
-        Calls come in a fixed number per command; readiness events arrive whenever the
-        watcher wakes. Counting calls only keeps frozen clocks the same run to run.
+        Not per event: the watcher may report a readiness change before or after the
+        call that caused it reaches the journal, so counting events is not repeatable.
         """
-        if not self.frozen:
-            return
-        stamps: dict[int, int] = {}
-        for ev in events:
-            if ev.kind == "call":
-                self._calls += 1
-            stamps[ev.seq] = self._calls
-        self._stamps = stamps
+        self.commands += 1
 
     # -- registration (in creation order, so the mapping is the same every run)
     def port(self, real: int) -> int:
@@ -100,9 +94,9 @@ class Freezer:
 
     # -- rendering
     def clock(self, t: float, seq: int = 0) -> str:
-        """`HH:MM:SS.mmm` local time; frozen: 12:00:00 plus seq milliseconds."""
+        """`HH:MM:SS.mmm` local time; frozen: 12:00:00 plus a millisecond per command."""
         if self.frozen:
-            ms = self._stamps.get(seq, self._calls)
+            ms = self.commands
             return (
                 time.strftime("%H:%M:%S", time.gmtime(FROZEN_BASE + ms // 1000))
                 + f".{ms % 1000:03d}"
@@ -112,7 +106,7 @@ class Freezer:
     def clock_us(self, t: float, seq: int = 0) -> str:
         """`HH:MM:SS.uuuuuu`, for kernel timestamps."""
         if self.frozen:
-            ms = self._stamps.get(seq, self._calls)
+            ms = self.commands
             stamp = time.strftime("%H:%M:%S", time.gmtime(FROZEN_BASE + ms // 1000))
             return stamp + f".{ms % 1000:03d}000"
         return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int(t * 1e6) % 1_000_000:06d}"
@@ -135,6 +129,9 @@ class Freezer:
             return str(self.fd(int(m.group(0))))
 
         text = self._FD_RE.sub(fd_sub, text)
+        text = self._TV_RE.sub(
+            lambda m: m.group(1) + ("1700000000" if m.group(1) == "tv_sec=" else "0"), text
+        )
         # socket() and accept() return a new fd
         m = re.match(r"^(socket|accept4?)\(.*\) = (\d+)$", text)
         if m:
@@ -206,8 +203,10 @@ def cmsg_lines(ev: Any, fz: Freezer, state: AncillaryState) -> list[str]:
         if name in ("SO_TIMESTAMP", "SO_TIMESTAMPNS", "SO_TIMESTAMPING") and isinstance(
             value, int | float
         ):
-            age_ms = 2.0 if fz.frozen else (ev.time - float(value)) * 1000
-            lines.append(f"{sock} {name} {fz.clock_us(float(value), ev.seq)} (age {age_ms:.0f} ms)")
+            age = c.get("age")
+            age_s = age if isinstance(age, int | float) else ev.time - float(value)
+            age_ms = 2.0 if fz.frozen else age_s * 1000
+            lines.append(f"{sock} {name} {fz.clock_us(float(value), ev.seq)} age {age_ms:.0f} ms")
         elif name == "SO_RXQ_OVFL" and isinstance(value, int):
             rise = c.get("rise", c.get("delta"))
             if rise is None:

@@ -73,7 +73,7 @@ POLL_RULES = [
 ]
 ANCILLARY_RULES = [
     (r"^(\S+)", "primary-bold"),
-    (r"\b(SO|SCM|IP|IPV6)_[A-Z_]+\b", "accent"),
+    (r"\b(?:SO|SCM|IP|IPV6)_[A-Z_]+\b", "accent"),
     (r"\(\+[1-9][\d,]*\)", "error-bold"),
     (r"→ \S+", "success"),
 ]
@@ -135,6 +135,12 @@ class EventPane(Log):
             f"{self.total:,} · folded {self.folded:,}" if self.folded else f"{self.total:,}"
         )
 
+    def reset(self) -> None:
+        """Empty the pane and its counters."""
+        self.clear()
+        self.folded = self.total = 0
+        self.border_subtitle = ""
+
     def _wrapped(self, lines: Sequence[str]) -> list[str]:
         """Long lines broken at spaces into indented continuation lines (a Log cannot wrap)."""
         width = self.scrollable_content_region.width - 1
@@ -148,7 +154,13 @@ class EventPane(Log):
                 # an explanation continues with 3 spaces, a trace with 4: the highlighter tells them apart
                 indent = "   " if line.startswith("  ↳ ") else "    "
                 out.extend(
-                    textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False)
+                    textwrap.wrap(
+                        line,
+                        width,
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                        break_long_words=False,
+                    )
                 )
         return out
 

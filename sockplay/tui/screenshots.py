@@ -1,0 +1,158 @@
+"""Scripted scenes of the app, for `make screenshots` and the snapshot tests.
+
+`python -m sockplay.tui.screenshots DIR` writes one SVG per scene into DIR. The
+snapshot tests drive the same scenes, so the README's pictures and the tested
+screens cannot drift apart. Scenes run in frozen mode (fixed clocks, ports, fds)
+and wait for the readiness watcher to settle, so each run draws the same screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sockplay.tui.app import AppOptions, SockplayApp
+from sockplay.tui.widgets.panes import PollPane
+
+SIZE = (120, 40)
+
+Steps = Callable[[SockplayApp, Any], Awaitable[None]]
+
+
+async def wait_until(pred: Callable[[], bool], timeout: float = 3.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        await asyncio.sleep(0.02)
+    return pred()
+
+
+async def wait_ready(app: SockplayApp, sock: str, bit: str, present: bool = True) -> None:
+    """Wait until the watcher's report for `sock` has (or lacks) `bit` and the UI showed it."""
+    await wait_until(lambda: (bit in app.ready.get(sock, [])) == present)
+    await app.settle()
+
+
+async def quiesce(app: SockplayApp, pilot: Any) -> None:
+    """Let the scene finish and the watcher report every socket's first state; then clear
+    the poll pane, whose early lines depend on when the watcher happened to wake."""
+    await app.settle()
+    names = list(app.pg.sockets)
+    await wait_until(lambda: all(n in app.ready for n in names if n != "s1"))
+    await wait_until(lambda: "POLLIN" not in app.ready.get("s1", []))
+    await asyncio.sleep(0.2)
+    await app.settle()
+    app.query_one(PollPane).reset()
+    await pilot.pause()
+
+
+async def run(app: SockplayApp, pilot: Any, line: str) -> None:
+    app.run_command(line)
+    await app.settle()
+    await pilot.pause()
+
+
+async def finish(app: SockplayApp, pilot: Any) -> None:
+    await app.settle()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def start_steps(app: SockplayApp, pilot: Any) -> None:
+    """The starting scene, plus the first command the welcome line suggests."""
+    await quiesce(app, pilot)
+    await run(app, pilot, "send c1 hello")
+    await wait_ready(app, "a1", "POLLIN")
+    await finish(app, pilot)
+
+
+async def peek_steps(app: SockplayApp, pilot: Any) -> None:
+    """MSG_PEEK: look at the first bytes twice without taking them, then read them."""
+    await quiesce(app, pilot)
+    await run(app, pilot, "send c1 hello")
+    await wait_ready(app, "a1", "POLLIN")
+    await run(app, pilot, "recv a1 2 peek")
+    await run(app, pilot, "recv a1 2 peek")
+    await run(app, pilot, "recv a1 5")
+    await wait_ready(app, "a1", "POLLIN", present=False)
+    await finish(app, pilot)
+
+
+async def rxq_ovfl_steps(app: SockplayApp, pilot: Any) -> None:
+    """A UDP flood into a small receive buffer: SO_RXQ_OVFL counts the drops."""
+    await quiesce(app, pilot)
+    await run(app, pilot, "setsockopt u1 SO_RCVBUF 4096")
+    await run(app, pilot, "send u2 datagram count=500")
+    await wait_ready(app, "u1", "POLLIN")
+    await run(app, pilot, "recvmsg u1 dontwait count=100")  # drain what fitted
+    await run(app, pilot, "send u2 after-the-flood")
+    await run(app, pilot, "recvmsg u1")  # queued after the drops: carries the counter
+    await finish(app, pilot)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One screen worth a picture: the app's options and the steps that lead to it."""
+
+    name: str
+    steps: Steps
+    options: dict[str, Any] = field(default_factory=dict)
+    about: str = ""
+
+
+SCENES: tuple[Scene, ...] = (
+    Scene("start", start_steps, {}, "the starting scene in the default (dark) theme"),
+    Scene("presenter", start_steps, {"theme": "presenter"}, "the presenter theme, for projectors"),
+    Scene("light", start_steps, {"theme": "light"}, "the light theme"),
+    Scene("peek", peek_steps, {}, "a MSG_PEEK session"),
+    Scene("rxq-ovfl", rxq_ovfl_steps, {}, "a UDP flood counted by SO_RXQ_OVFL"),
+)
+
+
+def scene(name: str) -> Scene:
+    for s in SCENES:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+def make_app(s: Scene, user_theme_dir: Path | None = None) -> SockplayApp:
+    """A frozen app for scene `s` (no user themes unless a folder is given)."""
+    opts = dict(s.options)
+    opts.setdefault("frozen", True)
+    opts.setdefault("user_theme_dir", user_theme_dir or Path("/nonexistent/sockplay-themes"))
+    return SockplayApp(AppOptions(**opts))
+
+
+async def shoot(s: Scene, folder: Path) -> Path:
+    app = make_app(s)
+    async with app.run_test(size=SIZE) as pilot:
+        await s.steps(app, pilot)
+        name = app.save_screenshot(f"{s.name}.svg", path=str(folder))
+    return Path(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Write SVG screenshots of sockplay's main scenes.")
+    p.add_argument("folder", nargs="?", default="screenshots")
+    p.add_argument("--only", action="append", help="scene name (repeatable)")
+    args = p.parse_args(argv)
+    folder = Path(args.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for s in SCENES:
+        if args.only and s.name not in args.only:
+            continue
+        path = asyncio.run(shoot(s, folder))
+        print(f"{path}  ({s.about})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
