@@ -161,7 +161,7 @@ def all_lessons() -> list[Lesson]:
 # The order a learner might take; lessons not listed follow alphabetically.
 ORDER: tuple[str, ...] = (
     "calls", "addresses", "nonblocking", "poll-events", "signals", "errors", "buffers", "timeouts",
-    "linger", "keepalive-tcp", "reuse", "peek-off", "rcvlowat", "oob", "credentials", "timestamps",
+    "linger", "keepalive-tcp", "reuse", "peek-off", "rcvlowat", "oob", "credentials", "passing-fds", "timestamps",
     "rxq-ovfl", "bpf", "device-mark-priority", "more-options", "ioctls", "proc-sys",
 )
 
@@ -190,14 +190,18 @@ def lesson_cli(args: Any) -> int:
     except UsageError as exc:
         print(f"sockplay lesson: {exc}", file=sys.stderr)
         return 2
-    print(f"{lesson.title}\n{lesson.summary}\n")
-    for n, step in enumerate(lesson.steps, 1):
-        print(f"--- step {n}")
-        if step.prose:
-            print(step.prose)
-        for c in step.commands:
-            print(f"    {c}")
-        print()
+    try:
+        print(f"{lesson.title}\n{lesson.summary}\n")
+        for n, step in enumerate(lesson.steps, 1):
+            print(f"--- step {n}")
+            if step.prose:
+                print(step.prose)
+            for c in step.commands:
+                print(f"    {c}")
+            print()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `sockplay lesson x | head`
+        return 0
     from sockplay.lang.script import run_cli
 
     class _RunArgs:

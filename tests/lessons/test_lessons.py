@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -154,6 +155,25 @@ def test_parse_steps_prose_and_header() -> None:
     assert le.steps[0].lines == ("socketpair a b",)
     assert le.steps[1].commands == ("send a x  # trailing", "expect ret 1")
     assert le.steps[1].lineno == 9
+
+
+NEEDS_PRIVILEGE = [n for n in NAMES if re.search(r"^require ", lessons.path_of(n).read_text(), re.M)]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop privileges")
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.xfail(reason="; ".join(_needs(n)), strict=True)) if _needs(n) else n
+             for n in NEEDS_PRIVILEGE])
+def test_lesson_without_privilege_skips_and_still_passes(name: str, tmp_path: Path) -> None:
+    """As nobody with no capabilities, `require` skips the privileged steps; the lesson still exits 0."""
+    tmp_path.chmod(0o777)
+    proc = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+         sys.executable, "-m", "sockplay", "run", str(lessons.path_of(name))],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr}\n{proc.stdout[-3000:]}"
+    assert "skipped: needs" in proc.stdout
 
 
 def _events(name: str, tmp_path: Path) -> list[dict]:
