@@ -7,7 +7,7 @@ Numbers are Linux x86-64 (many are missing from Python's socket module).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sockplay.core.errors import UsageError, did_you_mean
@@ -333,6 +333,31 @@ OPTIONS: tuple[OptionRow, ...] = (
     _r("IPV6_TCLASS", IPV6, 67, "int", "rw", "2.6.14", None, IP6, ANY,
        "The traffic class byte (DSCP and ECN bits) of outgoing IPv6 packets; -1 returns to the default."),
 )
+
+# Which lesson (sockplay/lessons/NAME.sp) demonstrates each option: `help OPTION` points there.
+LESSONS: dict[str, tuple[str, ...]] = {
+    "calls": ("SO_ACCEPTCONN", "SO_DOMAIN", "SO_PROTOCOL", "SO_TYPE"),
+    "addresses": ("SO_PEERNAME", "IPV6_V6ONLY"),
+    "errors": ("SO_ERROR", "SO_SELECT_ERR_QUEUE", "IP_RECVERR", "TCP_NODELAY"),
+    "buffers": ("SO_RCVBUF", "SO_SNDBUF", "SO_RCVBUFFORCE", "SO_SNDBUFFORCE"),
+    "timeouts": ("SO_RCVTIMEO", "SO_SNDTIMEO"),
+    "linger": ("SO_LINGER",),
+    "keepalive-tcp": ("SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT"),
+    "reuse": ("SO_REUSEADDR", "SO_REUSEPORT"),
+    "peek-off": ("SO_PEEK_OFF",),
+    "rcvlowat": ("SO_RCVLOWAT", "SO_SNDLOWAT"),
+    "oob": ("SO_OOBINLINE",),
+    "credentials": ("SO_PEERCRED", "SO_PASSCRED", "SO_PASSSEC"),
+    "timestamps": ("SO_TIMESTAMP", "SO_TIMESTAMPNS", "SO_TIMESTAMPING"),
+    "rxq-ovfl": ("SO_RXQ_OVFL",),
+    "bpf": ("SO_ATTACH_FILTER", "SO_ATTACH_BPF", "SO_ATTACH_REUSEPORT_CBPF", "SO_ATTACH_REUSEPORT_EBPF",
+            "SO_DETACH_FILTER", "SO_DETACH_BPF", "SO_GET_FILTER", "SO_LOCK_FILTER", "SO_BPF_EXTENSIONS"),
+    "device-mark-priority": ("SO_BINDTODEVICE", "SO_BROADCAST", "SO_DEBUG", "SO_DONTROUTE", "SO_MARK",
+                             "SO_PRIORITY", "IP_TOS"),
+    "more-options": ("SO_BSDCOMPAT", "SO_INCOMING_CPU", "SO_BUSY_POLL", "SO_WIFI_STATUS", "SO_MAX_PACING_RATE"),
+}
+_LESSON_OF = {opt: lesson for lesson, opts in LESSONS.items() for opt in opts}
+OPTIONS = tuple(replace(r, lesson=_LESSON_OF.get(r.name, r.lesson)) for r in OPTIONS)
 
 def _index() -> dict[str, OptionRow]:
     idx: dict[str, OptionRow] = {}

@@ -272,6 +272,8 @@ def _enc_linger(v: Any) -> bytes:
             onoff, secs = 0, parse_int(tail or 0, "linger seconds")
         elif head in ("on", "1", "true", "yes"):
             onoff, secs = 1, parse_int(tail or 0, "linger seconds")
+        elif head.lstrip("-").isdigit():  # a raw l_onoff such as 7,5: the kernel stores any nonzero as 1
+            onoff, secs = int(head), parse_int(tail or 0, "linger seconds")
         else:
             raise UsageError(f"linger {v!r}: expected on,SECONDS (on,0 resets on close) or off")
     return _pack("ii", onoff, secs, what="linger")

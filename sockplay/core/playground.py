@@ -703,7 +703,10 @@ class Playground:
         if rflags:
             out.msg_flags = flags_mod.bits_list(rflags, flags_mod.MSG_FLAGS)
             if rflags & _MSG_TRUNC and not bits & _MSG_TRUNC:
-                out.notes.append(f"the message was longer than the {size}-byte buffer; the rest is lost (MSG_TRUNC)")
+                if bits & _MSG_PEEK:
+                    out.notes.append(f"the message is longer than the {size}-byte buffer; this peek showed only its start and the whole message is still queued (MSG_TRUNC)")
+                else:
+                    out.notes.append(f"the message was longer than the {size}-byte buffer; the rest is lost (MSG_TRUNC)")
             if rflags & 0x8:
                 out.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
         if n > size:

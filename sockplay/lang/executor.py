@@ -567,7 +567,12 @@ def help_lines(topic: str | None) -> list[str]:
         fams = ", ".join(row.families)
         typs = ", ".join(row.types)
         lines.append(f"Applies to families: {fams}; types: {typs}.")
-        lines.append(f"example: setsockopt s {row.name} ..." if row.writable else f"example: getsockopt s {row.name}")
+        what = codecs.codec(row.kind).help
+        if row.writable and what:
+            lines.append(f"Value: {what}.")
+        lines.append(f"example: setsockopt s {row.name} VALUE" if row.writable else f"example: getsockopt s {row.name}")
+        if row.lesson:
+            lines.append(f"See it in action: sockplay lesson {row.lesson}  (or sockplay run on the lesson file)")
         return lines
     try:
         f = flags.msg_flag(word)

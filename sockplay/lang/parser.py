@@ -13,14 +13,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sockplay.core import catalog, codecs, flags
+from sockplay.core import catalog, codecs, errnos, flags
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.lang import commands as C
 from sockplay.lang.grammar import ScriptError, Token, decode_data, split_commands
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,31}$")
 _KEY_RE = re.compile(r"^([A-Za-z_]+)=(.*)$", re.S)
-ERRNO_NAMES: frozenset[str] = frozenset(_errno.errorcode.values())
+# Every errno spelling Python knows (ENOTSUP and EOPNOTSUPP, EWOULDBLOCK and EAGAIN);
+# expect compares the canonical strace name that the engine reports.
+ERRNO_NAMES: frozenset[str] = frozenset(
+    n for n in dir(_errno) if n.startswith("E") and isinstance(getattr(_errno, n), int)
+)
 
 
 @dataclass(slots=True)
@@ -395,7 +399,7 @@ def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
         if word in ("0", "NONE", "OK", "-"):
             cmd.args["expected"] = None
         elif word in ERRNO_NAMES:
-            cmd.args["expected"] = word
+            cmd.args["expected"] = errnos.name_of(getattr(_errno, word))
         else:
             hint = did_you_mean(word, sorted(ERRNO_NAMES))
             raise ScriptError(

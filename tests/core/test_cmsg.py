@@ -208,3 +208,15 @@ def test_recvmsg_one_call_event_per_call(pg: Playground) -> None:
     assert [(e.kind, e.outcome.syscall) for e in events] == [("call", "send"), ("call", "recvmsg")]
     d = events[-1].to_json()
     assert d["data"] == {"text": "x", "hex": "78"} and d["trace"].startswith("recvmsg(")
+
+
+def test_peek_truncation_note_says_the_message_stays(pg) -> None:
+    pg.socket("u1", "inet", "dgram")
+    pg.bind("u1", "127.0.0.1:0")
+    pg.socket("u2", "inet", "dgram")
+    pg.connect("u2", "u1")
+    pg.send("u2", b"0123456789")
+    peek = pg.recvmsg("u1", 4, flags=["peek"])
+    assert "MSG_TRUNC" in peek.msg_flags
+    assert any("still queued" in n for n in peek.notes)
+    assert pg.recvmsg("u1", 100).data == b"0123456789"

@@ -370,3 +370,12 @@ def test_encoded_keeps_its_memory() -> None:
     assert isinstance(enc, codecs.Encoded) and len(enc.raw) == 16 and enc.keep is not None
     assert codecs.codec("cbpf").strace(enc.raw) == "{len=1, filter=[BPF_STMT(BPF_RET|BPF_K, 0)]}"
     assert codecs.codec("cbpf").show(codecs.codec("cbpf").decode(enc.raw)) == "drop-all (1,6 0 0 0)"
+
+
+def test_linger_raw_onoff_is_passed_to_the_kernel() -> None:
+    """7,5 is what a C program could pass; the kernel stores l_onoff as 1."""
+    import socket as _s
+
+    with _s.socket() as s:
+        s.setsockopt(_s.SOL_SOCKET, _s.SO_LINGER, codecs.codec("linger").encode("7,5"))
+        assert codecs.codec("linger").decode(s.getsockopt(_s.SOL_SOCKET, _s.SO_LINGER, 8)) == (1, 5)

@@ -72,22 +72,8 @@ def test_there_are_lessons() -> None:
     assert len(NAMES) >= 20, NAMES
 
 
-def _parser_knows(errno_name: str) -> bool:
-    from sockplay.lang import parser
-
-    return errno_name in getattr(parser, "ERRNO_NAMES", ())
-
-
-def _needs(name: str) -> list[str]:
-    """Language features a lesson uses that this build may still lack (the lesson then xfails, named)."""
-    text = lessons.path_of(name).read_text()
-    return ["expect errno EOPNOTSUPP (the parser only knows ENOTSUP)"] if (
-        "errno EOPNOTSUPP" in text and not _parser_knows("EOPNOTSUPP")) else []
-
-
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(reason="; ".join(_needs(n)), strict=True)) if _needs(n) else n
-             for n in NAMES])
+    "name", NAMES)
 def test_lesson_runs_and_every_expect_holds(name: str, tmp_path: Path) -> None:
     proc = run_lesson(name, cwd=tmp_path)
     assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr}\n{proc.stdout[-3000:]}"
@@ -162,8 +148,7 @@ NEEDS_PRIVILEGE = [n for n in NAMES if re.search(r"^require ", lessons.path_of(n
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop privileges")
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=pytest.mark.xfail(reason="; ".join(_needs(n)), strict=True)) if _needs(n) else n
-             for n in NEEDS_PRIVILEGE])
+    "name", NEEDS_PRIVILEGE)
 def test_lesson_without_privilege_skips_and_still_passes(name: str, tmp_path: Path) -> None:
     """As nobody with no capabilities, `require` skips the privileged steps; the lesson still exits 0."""
     tmp_path.chmod(0o777)
