@@ -121,7 +121,8 @@ class CommandRunner:
         self._done = done
         self._pending = pending
         self._queue: queue.Queue[tuple[str, str, int] | Callable[[], None] | None] = queue.Queue()
-        self._busy = 0
+        self._queued = 0  # submitted, not started
+        self._running = 0  # started, not finished (a blocked recv stays here)
         self._lock = threading.Lock()
         self._thread = threading.Thread(
             target=self._sequence, name="sockplay-commands", daemon=True
@@ -130,20 +131,30 @@ class CommandRunner:
 
     def submit(self, line: str, origin: str = "", lineno: int = 1) -> None:
         with self._lock:
-            self._busy += 1
+            self._queued += 1
         self._queue.put((line, origin, lineno))
 
     def call(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the runner thread once every line queued before it has started."""
         with self._lock:
-            self._busy += 1
+            self._queued += 1
         self._queue.put(fn)
 
     @property
-    def idle(self) -> bool:
-        """True when nothing is queued and nothing is running but pending calls."""
+    def queued(self) -> int:
         with self._lock:
-            return self._busy == 0
+            return self._queued
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return self._running
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is queued and nothing runs (not even a blocked call)."""
+        with self._lock:
+            return self._queued == 0 and self._running == 0
 
     def stop(self) -> None:
         self._queue.put(None)
@@ -155,7 +166,7 @@ class CommandRunner:
                     item()
                 finally:
                     with self._lock:
-                        self._busy -= 1
+                        self._queued -= 1
                 continue
             line, origin, lineno = item
             finished = threading.Event()
@@ -175,8 +186,15 @@ class CommandRunner:
                 except Exception as exc:  # noqa: BLE001 - a typo or a bug must not kill the app
                     result = exc
                 finished.set()
-                self._done(line, origin, result, late[0])
+                try:
+                    self._done(line, origin, result, late[0])
+                finally:
+                    with self._lock:
+                        self._running -= 1
 
+            with self._lock:
+                self._queued -= 1
+                self._running += 1
             self._started(line, origin)
             t = threading.Thread(target=work, name=f"sockplay-cmd {line[:30]}", daemon=True)
             t.start()
@@ -184,8 +202,6 @@ class CommandRunner:
                 late[0] = True
                 if not finished.is_set():
                     self._pending(line)
-            with self._lock:
-                self._busy -= 1
 
 
 # ---------------------------------------------------------------------------- the app
@@ -473,7 +489,7 @@ class SockplayApp(App[int]):
         self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
 
     def on_command_pending(self, msg: CommandPending) -> None:
-        self.repl.result(f"… {msg.line} is waiting in the background; keep typing.", "note")
+        self.repl.result(f"… {msg.line} is still running in the background; keep typing.", "note")
 
     @on(CommandLine.Run)
     def _typed(self, msg: CommandLine.Run) -> None:
@@ -639,7 +655,13 @@ class SockplayApp(App[int]):
         import asyncio
 
         deadline = time.monotonic() + timeout
-        while not self.runner.idle and time.monotonic() < deadline:
+
+        def quiet() -> bool:
+            # everything ran, or what still runs is blocked in the engine (a pending recv)
+            r = self.runner
+            return r.idle or (r.queued == 0 and bool(self.pg.pending()))
+
+        while not quiet() and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)  # results and late events are posted just after a command ends
         while self.seen_seq < self.pg.journal.last_seq and time.monotonic() < deadline:
