@@ -31,7 +31,7 @@ class CommandLine(Input):
 
     def __init__(self, *, id: str | None = "repl-input") -> None:
         super().__init__(
-            placeholder="type a command: socket s inet stream · help · Tab completes", id=id
+            placeholder="type a command: send c1 hello · help · Up/Down for history", id=id
         )
         self.history: list[str] = []
         self._hist_pos: int | None = None
