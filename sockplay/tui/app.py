@@ -31,6 +31,7 @@ from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import fold, summary
 from sockplay.tui import scene
 from sockplay.tui.themes import DEFAULT_THEME, ThemeSpec, load_themes
+from sockplay.tui.widgets.base import SocketView
 from sockplay.tui.widgets.format import (
     AncillaryState,
     Freezer,
@@ -40,8 +41,10 @@ from sockplay.tui.widgets.format import (
     syscall_lines,
 )
 from sockplay.tui.widgets.help import HelpScreen
+from sockplay.tui.widgets.options_form import OptionsForm
 from sockplay.tui.widgets.panes import AncillaryPane, EventPane, PollPane, SyscallPane
 from sockplay.tui.widgets.repl import PROMPT, CommandLine, ReplPane
+from sockplay.tui.widgets.sendrecv import SendRecvPanel
 from sockplay.tui.widgets.sockets import SocketList
 
 FROZEN_ENV = "SOCKPLAY_FROZEN"
@@ -49,6 +52,9 @@ PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and s
 
 
 # ---------------------------------------------------------------------------- messages
+CALLS_PER_BATCH = 200  # the newest call events handed to SocketViews per batch
+
+
 class JournalBatch(Message):
     """One journal delivery, already formatted off the UI thread."""
 
@@ -67,6 +73,8 @@ class JournalBatch(Message):
         self.ready = ready
         self.sockets_changed = sockets_changed
         self.last_seq = 0
+        self.calls: list[Any] = []  # call events with Outcomes, oldest first, for SocketViews
+        self.accept_ready: list[str] = []  # listeners that just became readable (auto-accept)
 
 
 class CommandDone(Message):
@@ -244,6 +252,7 @@ class SockplayApp(App[int]):
         self._own_pg = playground is None
         self.pg = playground if playground is not None else Playground()
         self.ready: dict[str, list[str]] = {}
+        self.auto_accept: set[str] = set()  # listeners whose connections are accepted as they arrive
         self.theme_specs: dict[str, ThemeSpec] = {}
         self.theme_errors: list[str] = []
         self.recording: list[str] | None = None
@@ -323,17 +332,9 @@ class SockplayApp(App[int]):
             with Vertical(id="detail"):
                 with TabbedContent(id="tabs"):
                     with TabPane("Options", id="tab-options"):
-                        yield Static(
-                            "The option form for the selected socket arrives here (round 2).\n"
-                            "Meanwhile: getsockopt c1 SO_RCVBUF · setsockopt c1 SO_RCVBUF 4096",
-                            id="options-placeholder",
-                        )
+                        yield OptionsForm(id="options-form")
                     with TabPane("Send/Recv", id="tab-sendrecv"):
-                        yield Static(
-                            "Send and receive with any flag arrive here (round 2).\n"
-                            "Meanwhile: send c1 hello · recv a1 2 peek · recv a1 5",
-                            id="sendrecv-placeholder",
-                        )
+                        yield SendRecvPanel(id="sendrecv")
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
         with Horizontal(id="panes"):
@@ -542,6 +543,13 @@ class SockplayApp(App[int]):
                 sys.extend(syscall_lines(ev, fz))
         batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
         batch.last_seq = events[-1].seq if events else 0
+        calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
+        batch.calls = calls[-CALLS_PER_BATCH:]
+        if self.auto_accept:
+            batch.accept_ready = [
+                ev.sock for ev in events
+                if ev.kind == "ready" and ev.sock in self.auto_accept and "POLLIN" in getattr(ev, "added", ())
+            ]
         self.post_message(batch)
 
     def on_journal_batch(self, msg: JournalBatch) -> None:
@@ -554,6 +562,24 @@ class SockplayApp(App[int]):
                 self.ready.update(msg.ready)
             if msg.ready or msg.sockets_changed:
                 self.refresh_sockets()
+            if msg.calls:
+                for view in self._socket_views():
+                    view.journal_calls(msg.calls)
+        for name in msg.accept_ready:
+            if name in self.auto_accept:
+                self.run_command(f"accept {name}", origin="auto-accept")
+
+    def _socket_views(self) -> list[SocketView]:
+        return [w for w in self.query("*") if isinstance(w, SocketView)]
+
+    def set_auto_accept(self, name: str, on: bool) -> None:
+        """Accept every connection that arrives on listener `name` (each accept is a shown command)."""
+        if on:
+            self.auto_accept.add(name)
+            if "POLLIN" in self.ready.get(name, []):
+                self.run_command(f"accept {name}", origin="auto-accept")
+        else:
+            self.auto_accept.discard(name)
 
     def socket_infos(self) -> list[dict[str, Any]]:
         infos = []
@@ -585,11 +611,15 @@ class SockplayApp(App[int]):
         if name is None:
             detail.border_title = "no socket selected"
             info_view.update("No sockets. Try: socketpair a b")
+            for view in self._socket_views():
+                view.show_socket(None, None)
             return
         infos = infos if infos is not None else self.socket_infos()
         info = next((i for i in infos if i["name"] == name), None)
         if info is None:
             return
+        for view in self._socket_views():
+            view.show_socket(name, info)
         fz = self.freezer
         if info.get("kind") == "fd":
             detail.border_title = f"{name} · fd · {info.get('local', '')}"

@@ -1,0 +1,24 @@
+"""What a per-socket view (the Options and Send/Recv tabs) gets from the app.
+
+The app tells every SocketView which socket is selected and hands it, once per
+journal batch, the call events (with their Outcomes) that just happened, so a
+view shows results no matter whether they came from a click or the REPL.
+Views act only through `app.run_command(line, origin="form")`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SocketView:
+    """Mixin for widgets that follow the selected socket."""
+
+    socket_name: str | None = None
+
+    def show_socket(self, name: str | None, info: dict[str, Any] | None) -> None:
+        """The selection changed (or the selected socket's info did); `info` is Playground.info()."""
+        self.socket_name = name
+
+    def journal_calls(self, events: list[Any]) -> None:
+        """Call events from the latest journal batch, oldest first (`ev.sock`, `ev.outcome`)."""

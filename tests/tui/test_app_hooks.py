@@ -1,0 +1,44 @@
+"""The app's hooks for per-socket views, and auto-accept on a listener."""
+
+from __future__ import annotations
+
+from sockplay.tui.widgets.options_form import OptionsForm
+from sockplay.tui.widgets.sendrecv import SendRecvPanel
+
+from .conftest import SIZE
+from .test_app import rows, type_line, wait_for
+
+
+async def test_socket_views_follow_selection_and_get_calls(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        form = app.query_one(OptionsForm)
+        panel = app.query_one(SendRecvPanel)
+        seen: list[str] = []
+        panel.journal_calls = lambda events: seen.extend(e.outcome.syscall for e in events)  # type: ignore[method-assign]
+        app.socket_list.focus()
+        await pilot.press("down")
+        await wait_for(lambda: form.socket_name not in (None, "s1"))
+        assert form.socket_name == panel.socket_name and form.socket_name in rows(app)
+        app.repl.command_line.focus()
+        await type_line(pilot, "getsockopt c1 SO_RCVBUF")
+        await app.settle()
+        assert await wait_for(lambda: "getsockopt" in seen)
+
+
+async def test_auto_accept_accepts_each_new_connection(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.set_auto_accept("s1", True)
+        await type_line(pilot, "socket c2 inet stream")
+        await type_line(pilot, "connect c2 s1")
+        await app.settle()
+        assert await wait_for(lambda: "a2" in rows(app), timeout=5)
+        app.set_auto_accept("s1", False)
+        await type_line(pilot, "socket c3 inet stream")
+        await type_line(pilot, "connect c3 s1")
+        await app.settle()
+        await pilot.pause(0.3)
+        assert "a3" not in rows(app)
