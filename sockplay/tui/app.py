@@ -230,7 +230,13 @@ class SockplayApp(App[int]):
     """The playground. `run_command` is the one door every action goes through."""
 
     TITLE = "sockplay"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = [
+        "app.tcss",
+        "widgets/options_form.tcss",
+        "widgets/sendrecv.tcss",
+        "widgets/completion.tcss",
+        "widgets/lesson.tcss",
+    ]
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
