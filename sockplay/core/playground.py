@@ -442,6 +442,11 @@ class Playground:
                             rc = E.ETIMEDOUT if timeout else E.EINPROGRESS
                         else:
                             rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                            if rc == 0:
+                                # A nonblocking connect leaves the socket "connecting" until connect()
+                                # is called once more; do that so later calls see what a truly
+                                # blocking connect leaves behind (a second connect gives EISCONN).
+                                s.connect_ex(sa)
                 finally:
                     with contextlib.suppress(OSError):
                         _fcntl.fcntl(fd, _fcntl.F_SETFL, fl)

@@ -339,3 +339,9 @@ def test_calls_that_cannot_wait_fail_at_once(pg: Playground) -> None:
     pg.bind("s", "127.0.0.1:0")
     pg.listen("s")
     assert pg.recv("s", 10).errno == "ENOTCONN"
+
+
+def test_connect_twice_is_eisconn_like_a_blocking_connect(pg: Playground) -> None:
+    tcp_pair(pg)
+    out = pg.connect("c", "s")
+    assert out.errno == "EISCONN"
