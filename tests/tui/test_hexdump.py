@@ -32,7 +32,7 @@ def test_offsets_count_bytes_in_hex() -> None:
 
 
 def test_non_printables_are_dots_and_printables_stay() -> None:
-    assert printable(b"a\x00\x1f \x7e\x7f\x80\xff\n") == "a.. ~....."
+    assert printable(b"a\x00\x1f \x7e\x7f\x80\xff\n") == "a.. ~...."
     row = hex_rows(b"\x00A\x7f", 16)[0]
     assert row.text == ".A."
     assert row.hex.startswith("00 41 7f ")
