@@ -42,7 +42,7 @@ HOW_WORDS: tuple[str, ...] = ("rd", "wr", "rdwr")
 SOCK_FLAGS: tuple[str, ...] = ("nonblock", "cloexec")
 FCNTL_OPS: tuple[str, ...] = ("nonblock", "async", "setown", "getown", "getfl", "setsig")
 ONOFF: tuple[str, ...] = ("on", "off")
-EXPECT_FIELDS: tuple[str, ...] = ("ret", "errno", "data", "cmsg", "value", "flags", "ready")
+EXPECT_FIELDS: tuple[str, ...] = ("ret", "errno", "data", "cmsg", "value", "flags", "ready", "signal")
 _FALLBACK_IOCTLS: tuple[str, ...] = (
     "SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD", "SIOCATMARK", "SIOCGSTAMP", "SIOCGSTAMPNS",
     "FIONBIO", "FIOASYNC", "FIOSETOWN", "FIOGETOWN", "SIOCSPGRP", "SIOCGPGRP",
@@ -363,7 +363,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (_a("FIELD", "field"), _a("VALUE", "text", "values", optional=True, repeat=True)),
         "Check the result of the previous call and fail the script when it differs: "
         "ret N, errno NAME, data DATA, cmsg TYPE [VALUE], value V, flags MSG_X. "
-        "expect ready NAME FLAG... waits up to a second for those poll bits.",
+        "expect ready NAME FLAG... waits up to a second for those poll bits; "
+        "expect signal SIGIO [NAME] waits up to a second for that signal (naming that socket).",
         'expect data "cc"',
         group="script",
         calls=False,

@@ -91,6 +91,7 @@ class Executor:
     ) -> None:
         self.pg = pg
         self.last: Outcome | None = None
+        self.call_seq = 0
         self.ready_wait = ready_wait
         self.on_wait = on_wait  # called every few ms during sleep / expect ready, e.g. to print events
         self.max_sleep_ms = max_sleep_ms
@@ -107,6 +108,8 @@ class Executor:
         handler = getattr(self, f"_do_{cmd.name}")
         self._check_sockets(cmd)
         self._check_addr_names(cmd)
+        if cmd.spec.calls:
+            self.call_seq = self.pg.journal.last_seq  # `expect signal` looks at events after this
         try:
             with self.pg.command_context(cmd.text):
                 handler(cmd, result)
@@ -360,7 +363,8 @@ class Executor:
         self.pg.journal.emit(Event("note", command=cmd.text, text=text))
 
     def _do_expect(self, cmd: Command, r: Result) -> None:
-        res = self._ready(cmd) if cmd.args["field"] == "ready" else self._check(cmd)
+        field_ = cmd.args["field"]
+        res = self._ready(cmd) if field_ == "ready" else self._signal(cmd) if field_ == "signal" else self._check(cmd)
         r.expect = res
         self.pg.journal.emit(
             Event(
@@ -407,6 +411,25 @@ class Executor:
         verb = "as expected" if ok else "but expected"
         msg = f"{o.syscall} {f} is {actual}" + (f", {verb} {shown_want}" if not ok else f", {verb}")
         return ExpectResult(ok, f, shown_want, actual, msg)
+
+    def _signal(self, cmd: Command) -> ExpectResult:
+        """Wait up to a second for a signal event (since the previous call began) naming the socket."""
+        want: str = cmd.args["expected"]
+        name = cmd.args.get("sock")
+        shown_want = want + (f" for {name}" if name else "")
+        deadline = time.monotonic() + self.ready_wait
+        while True:
+            for ev in self.pg.journal.since(self.call_seq):
+                if ev.kind == "signal" and getattr(ev, "signal", None) == want:
+                    socks = list(getattr(ev, "socks", ()) or ([ev.sock] if ev.sock else []))
+                    if name is None or name in socks:
+                        got = f"{want} for {', '.join(socks) or 'the process'}"
+                        return ExpectResult(True, "signal", shown_want, got, f"{got} arrived")
+            if time.monotonic() >= deadline:
+                return ExpectResult(False, "signal", shown_want, "no signal",
+                                    f"no {shown_want} arrived within {self.ready_wait:g} s (is O_ASYNC on and F_SETOWN set?)")
+            time.sleep(0.02)
+            self._tick()
 
     def _ready(self, cmd: Command) -> ExpectResult:
         """Wait for the watcher to report the bits; if it says nothing in time, poll once."""

@@ -160,6 +160,7 @@ class Generator:
         self.signals = any(
             (c.name == "fcntl" and c.args.get("op") in SIGNAL_OPS)
             or (c.name == "ioctl" and str(c.args.get("request", "")).upper() in SIGNAL_IOCTLS)
+            or (c.name == "expect" and c.args.get("field") == "signal")
             for c in commands
         )
         for cmd in commands:
@@ -292,6 +293,10 @@ class Generator:
             s = self.sock(cmd)
             self.expect_ready(cmd, text, s, cmd.args["expected"])
             return
+        if f == "signal":
+            # A plain handler cannot tell which socket a signal is about: the export checks the signal.
+            self.expect_signal(cmd, text, cmd.args["expected"])
+            return
         if self.last_call is None:
             raise cmd.error(f"expect {f}: no call comes before it in the script")
         want = cmd.args["expected"]
@@ -361,6 +366,9 @@ class Generator:
         self.left_out(cmd, "sockets lists sockplay's own table of names; it makes no system call")
 
     def expect_ready(self, cmd: Command, text: str, s: Sock, bits: list[str]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def expect_signal(self, cmd: Command, text: str, sig: str) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def expect_ret(self, cmd: Command, text: str, want: int) -> None:  # pragma: no cover
@@ -554,9 +562,24 @@ def msgflags(bits: int) -> str:
     return "|".join(name for name, bit in MSG_NAMES if bits & bit)
 ''',
     "signals": '''
+SIGNALS = {"SIGIO": [0, 0], "SIGURG": [0, 0]}  # per signal: [arrived, counted by an expect]
+
+
 def on_signal(signum: int, frame) -> None:
     """SIGIO and SIGURG would end (or be lost to) a program that does not catch them: print them."""
-    print(f"signal {signal.Signals(signum).name}", flush=True)
+    name = signal.Signals(signum).name
+    SIGNALS[name][0] += 1
+    print(f"signal {name}", flush=True)
+
+
+def wait_signal(name: str) -> tuple[bool, str]:
+    """True once a signal arrived that no earlier check counted (waits up to a second)."""
+    deadline = time.monotonic() + 1.0
+    while SIGNALS[name][0] <= SIGNALS[name][1] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    ok = SIGNALS[name][0] > SIGNALS[name][1]
+    SIGNALS[name][1] = SIGNALS[name][0]
+    return ok, name if ok else "no signal"
 
 
 signal.signal(signal.SIGIO, on_signal)
@@ -1000,6 +1023,10 @@ class PythonGen(Generator):
     def expect_line(self, cmd: Command, text: str, ok: str, actual: str) -> None:
         self.w(f"expect({cmd.line}, {text!r}, {ok}, {actual})")
 
+    def expect_signal(self, cmd: Command, text: str, sig: str) -> None:
+        self.imports.add("time")
+        self.w(f"expect({cmd.line}, {text!r}, *wait_signal({sig!r}))")
+
     def expect_ready(self, cmd: Command, text: str, s: Sock, bits: list[str]) -> None:
         self.needs.add("ready")
         self.imports.update({"select", "time"})
@@ -1396,11 +1423,25 @@ long sysctl_read(const char *path, char *out, size_t size)
 ''',
     "signals": r'''
 /* SIGIO and SIGURG would end (or be lost to) a program that does not catch them: print them. */
+static volatile sig_atomic_t sig_arrived[2]; /* SIGIO, SIGURG */
+static int sig_counted[2];
+
 void on_signal(int sig)
 {
     const char *m = sig == SIGIO ? "signal SIGIO\n" : "signal SIGURG\n";
+    sig_arrived[sig == SIGIO ? 0 : 1]++;
     if (write(1, m, strlen(m)) < 0)
         return;
+}
+
+/* 1 once a signal arrived that no earlier check counted (waits up to a second). */
+int wait_signal(int which)
+{
+    for (int i = 0; i < 100 && sig_arrived[which] <= sig_counted[which]; i++)
+        usleep(10000);
+    int ok = sig_arrived[which] > sig_counted[which];
+    sig_counted[which] = sig_arrived[which];
+    return ok;
 }
 ''',
 }
@@ -1916,6 +1957,10 @@ class CGen(Generator):
 
     def expect_line(self, cmd: Command, text: str, ok: str, actual: str) -> None:
         self.w(f"expect({cmd.line}, {_c_text(text)}, {ok}, {actual});")
+
+    def expect_signal(self, cmd: Command, text: str, sig: str) -> None:
+        which = 0 if sig == "SIGIO" else 1
+        self.w(f"expect({cmd.line}, {_c_text(text)}, wait_signal({which}), \"no {sig}\");")
 
     def expect_ready(self, cmd: Command, text: str, s: Sock, bits: list[str]) -> None:
         self.needs.update({"ready", "pollbits"})

@@ -424,6 +424,16 @@ def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
             except UsageError as exc:
                 raise ScriptError(lineno, t.col, str(exc)) from None
         cmd.args["expected"] = out
+    elif field_ == "signal":
+        need(1, 2, "a signal and optionally a socket, as in: expect signal SIGIO b")
+        sig = toks[0].text.upper()
+        sig = sig if sig.startswith("SIG") else "SIG" + sig
+        if sig not in ("SIGIO", "SIGURG", "SIGPOLL"):
+            raise ScriptError(lineno, toks[0].col, f"expect signal watches SIGIO or SIGURG, not {toks[0].text!r}")
+        cmd.args["expected"] = "SIGIO" if sig == "SIGPOLL" else sig
+        if n == 2:
+            cmd.args["sock"] = _convert("sock", toks[1], lineno, "NAME")
+            cmd.cols["sock"] = toks[1].col
     elif field_ == "ready":
         if n < 2:
             raise ScriptError(

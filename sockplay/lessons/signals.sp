@@ -20,7 +20,7 @@ expect data "quiet"
 fcntl b async on
 expect errno 0
 send a "wake up"
-sleep 50
+expect signal SIGIO b
 recv b 100
 expect data "wake up"
 fcntl b async off
@@ -37,7 +37,7 @@ expect errno 0
 ioctl d FIOASYNC 1
 expect errno 0
 send c "again"
-sleep 50
+expect signal SIGIO d
 recv d 100
 expect data "again"
 
@@ -52,7 +52,7 @@ socket cli2 inet stream
 connect cli2 srv
 fcntl conn setown
 send cli "U" oob
-sleep 50
+expect signal SIGURG conn
 recv conn 1 oob
 expect data "U"
 

@@ -274,3 +274,19 @@ def test_expect_cmsg_on_a_real_timestamp(ex, pg):
 
     line = cmsg_line(res.outcome.cmsgs[0])
     assert line.startswith("SOL_SOCKET SO_TIMESTAMP ") and "." in line.split()[2]
+
+
+def test_expect_signal_sigio() -> None:
+    import io
+
+    from sockplay.lang.script import run_text
+
+    ok = "socketpair a b\nfcntl b setown\nfcntl b async on\nsend a \"x\"\nexpect signal SIGIO b\n"
+    out, err = io.StringIO(), io.StringIO()
+    assert run_text(ok, out, err) == 0, err.getvalue()
+    assert "SIGIO for b arrived" in out.getvalue()
+    # without O_ASYNC no signal comes, and the expect says what to check
+    bad = "socketpair a b\nfcntl b setown\nsend a \"x\"\nexpect signal SIGIO b\n"
+    out, err = io.StringIO(), io.StringIO()
+    assert run_text(bad, out, err) == 1
+    assert "O_ASYNC" in err.getvalue()

@@ -248,3 +248,19 @@ def test_cli_writes_to_stdout_without_output_file() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("#!/usr/bin/env python3\n")
     compile(proc.stdout, "peek_off.py", "exec")
+
+
+@pytest.mark.parametrize("lang", ["python", "c"])
+def test_expect_signal_is_checked_by_the_exported_program(lang: str, tmp_path: Path) -> None:
+    if lang == "c" and CC is None:
+        pytest.skip("no C compiler (cc or gcc) on this machine; CI installs gcc")
+    script = SCRIPTS / "export_signals.sp"
+    assert sockplay("run", str(script)).returncode == 0
+    proc = (run_python if lang == "python" else run_c)(script, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok: expect signal SIGIO b" in proc.stdout and "ok: expect signal SIGURG conn" in proc.stdout
+    # without O_ASYNC no SIGIO comes: the program says so and exits 1
+    quiet = tmp_path / "quiet.sp"
+    quiet.write_text('socketpair a b\nfcntl b setown\nsend a "x"\nexpect signal SIGIO b\n')
+    proc = (run_python if lang == "python" else run_c)(quiet, tmp_path)
+    assert proc.returncode == 1 and "EXPECT FAILED at line 4" in proc.stdout
