@@ -30,6 +30,7 @@ from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import fold, summary
 from sockplay.tui import scene
+from sockplay.tui.palette import SockplayProvider
 from sockplay.tui.themes import DEFAULT_THEME, ThemeSpec, load_themes
 from sockplay.tui.widgets.base import SocketView
 from sockplay.tui.widgets.format import (
@@ -238,6 +239,7 @@ class SockplayApp(App[int]):
         "widgets/lesson.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {SockplayProvider}  # keeps the theme and system entries
 
     BINDINGS = [
         Binding("f1", "help", "help", id="help"),

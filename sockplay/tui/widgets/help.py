@@ -1,45 +1,93 @@
-"""F1 help: the keys and the commands, on a modal screen that Escape closes."""
+"""F1 help: how to start, the keys, and the language, on a modal screen that Escape closes.
+
+The language part is generated from the command table (usage, first sentence of
+help, example), so it never drifts from what the parser accepts. Built as rich
+Text rather than markup: usages are full of `[OPTIONAL]` brackets.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-HELP_TEXT = """\
-[b]sockplay[/b]: real sockets, real syscalls. Type commands in the REPL pane at the bottom.
+from sockplay.lang import commands
+from sockplay.lang.completer import first_sentence
 
-[b]Keys[/b]
-  ctrl+l   back to the REPL from anywhere (again: clear the REPL)
-  F1       this help            F2      record commands into a .sp script
-  ctrl+t   next theme           ctrl+p  command palette (themes, commands)
-  Up/Down  REPL history         Escape  clear the command line
-  ctrl+q   quit
+START = [
+    "sockplay opens real sockets and makes real system calls. Type commands in the",
+    "REPL pane at the bottom; every click in a form is shown there as the command it ran.",
+    "",
+    "  send c1 hello        the starting scene's TCP pair is c1 (client) and a1 (accepted)",
+    "  recv a1 2 peek       look at the first 2 bytes without taking them",
+    "  recv a1 5            now take them; watch the Poll events pane lose POLLIN",
+    "  help SO_RCVBUF       explain an option; `help` alone lists the topics",
+    "",
+    "`sockplay --empty` starts with no sockets; `sockplay FILE.sp` runs a script first.",
+]
 
-[b]Commands[/b] (one per line; `help TOPIC` in the REPL says more)
-  socket NAME FAMILY TYPE        socket s inet stream · socket u inet6 dgram
-  socketpair NAME NAME [TYPE]    a connected unix pair
-  bind NAME ADDR                 127.0.0.1:0 · [::1]:0 · ./demo.sock · @abstract · another socket's name
-  listen NAME · accept NAME [NEW] · connect NAME ADDR
-  send NAME DATA [FLAG...]       "hello\\n" · hex:48656c6c6f · count=N repeats
-  recv NAME [SIZE] [FLAG...]     peek oob waitall dontwait trunc ...
-  recvmsg NAME [SIZE] [anc=BYTES]  shows ancillary messages in the Ancillary pane
-  setsockopt NAME OPTION VALUE · getsockopt NAME OPTION
-  shutdown NAME rd|wr|rdwr · close NAME · poll [NAME...] · fcntl NAME nonblock on
+KEYS = [
+    ("Tab", "complete the word (Up/Down pick, Enter/Tab take, Escape closes the list)"),
+    ("Up / Down", "walk the history (kept between runs); Right takes the grey suggestion"),
+    ("Escape", "clear the command line"),
+    ("ctrl+l", "back to the REPL from anywhere (again: clear the REPL output)"),
+    ("ctrl+p", "command palette: every command and option, and the themes"),
+    ("F1", "this help"),
+    ("F2", "record: start, then stop to save the commands as ./sockplay-DATE.sp"),
+    ("ctrl+t", "next theme"),
+    ("ctrl+q", "quit"),
+]
 
-[b]Panes[/b]
-  Poll events   readiness changes the watcher saw: [green]+POLLIN[/green] appeared, [red]-POLLOUT[/red] went away
-  Ancillary     control messages decoded: timestamps, drop counters, passed fds
-  System calls  every call as strace prints it; errors in red with the reason below
-  In a flood each pane shows the latest lines and folds the rest into a counter.
+PANES = [
+    ("Poll events", "readiness changes the watcher saw: +POLLIN appeared, -POLLOUT went away"),
+    ("Ancillary", "control messages decoded: timestamps, drop counters, passed fds"),
+    ("System calls", "every call as strace prints it; errors in red with the reason"),
+]
 
-Press Escape or F1 to close."""
+GROUP_TITLES = {
+    "sockets": "Sockets",
+    "data": "Sending and receiving",
+    "options": "Options",
+    "info": "Looking",
+    "script": "Scripts",
+}
+
+
+def help_text() -> Text:
+    """The whole help page; the command section comes from the command table."""
+    out = Text()
+    head = "bold underline"
+    out.append("Getting started\n", head)
+    out.append("\n".join(START) + "\n\n")
+    out.append("Keys\n", head)
+    for key, what in KEYS:
+        out.append(f"  {key:<12}", "bold")
+        out.append(what + "\n")
+    out.append("\nPanes\n", head)
+    for pane, what in PANES:
+        out.append(f"  {pane:<14}", "bold")
+        out.append(what + "\n")
+    out.append("  In a flood each pane keeps the latest lines and folds the rest into a counter.\n")
+    out.append("\nThe language", head)
+    out.append("   one command per line; words split like a shell; # starts a comment\n")
+    groups: dict[str, list[commands.CommandSpec]] = {}
+    for spec in commands.COMMANDS:
+        groups.setdefault(spec.group, []).append(spec)
+    for group, specs in groups.items():
+        out.append(f"\n  {GROUP_TITLES.get(group, group.title())}\n", "bold")
+        for spec in specs:
+            out.append(f"  {spec.usage}\n", "bold")
+            out.append(f"      {first_sentence(spec.help, 90)}", "")
+            out.append(f"   e.g. {spec.example}\n", "dim")
+    out.append("\nPress Escape or F1 to close.", "italic")
+    return out
 
 
 class HelpScreen(ModalScreen[None]):
-    """The keys and commands; closes on Escape, F1 or q."""
+    """How to start, the keys and the commands; closes on Escape, F1 or q."""
 
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "close", show=True),
@@ -47,7 +95,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(HELP_TEXT, id="help-text")
+            yield Static(help_text(), id="help-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").focus()  # arrows and PgUp/PgDn scroll the page
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -1,26 +1,94 @@
 """The REPL pane: a RichLog of commands and results over a command line.
 
 Results arrive at typing speed, so a RichLog (styled, slower) is right here; the
-firehose panes use Log. The command line keeps an Up/Down history; completion
-and the language's pygments highlighting slot in later (round two of issue 5).
+firehose panes use Log. The command line is a Textual Input with the language's
+own pieces plugged in: the prompt_toolkit `CommandCompleter` feeds a dropdown
+(Tab), the pygments `SockLexer` colours the line as it is typed, and history
+persists in a file and ghosts the rest of a remembered line (Right takes it).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
+from os.path import commonprefix
+from pathlib import Path
+from typing import Any
+
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory
+from pygments.token import string_to_tokentype
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.suggester import Suggester
 from textual.theme import Theme
-from textual.widgets import Input, RichLog
+from textual.widgets import Input, OptionList, RichLog
+
+from sockplay.lang.completer import CommandCompleter
+from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
+from sockplay.tui.widgets.completion import Candidate, CompletionMenu
 
 PROMPT = "sockplay> "
+HISTORY_ENV = "SOCKPLAY_HISTORY"  # a file path; empty turns persistence off (tests point it at tmp)
+HISTORY_KEEP = 1_000  # lines loaded back from the file
+
+
+def history_path(app: Any) -> Path | None:
+    """Where typed lines persist: AppOptions.extra["history_file"], $SOCKPLAY_HISTORY, else XDG state.
+
+    A frozen app (tests, screenshots) keeps no file unless one is named, so a
+    person's own history never ghosts into a snapshot.
+    """
+    extra = getattr(getattr(app, "options", None), "extra", None) or {}
+    if "history_file" in extra:
+        given = extra["history_file"]
+        return Path(given) if given else None
+    env = os.environ.get(HISTORY_ENV)
+    if env is not None:
+        return Path(env) if env else None
+    if getattr(app, "frozen", False):
+        return None
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "sockplay" / "tui-history"
+
+
+def theme_highlighter(syntax: dict[str, str]) -> Any:
+    """The lexer's highlighter in a theme's colours; tokens the theme leaves out keep the defaults."""
+    styles = dict(TOKEN_STYLES)
+    for name, style in syntax.items():
+        styles[string_to_tokentype(name)] = style
+    return rich_highlighter(styles)
+
+
+class HistorySuggester(Suggester):
+    """Ghost text: the newest remembered line that starts with what is typed."""
+
+    def __init__(self, history: Callable[[], list[str]]) -> None:
+        # case-sensitive and uncached, or the value arrives casefolded and stale
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.history = history
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value.strip():
+            return None
+        for line in reversed(self.history()):
+            if line.startswith(value) and len(line) > len(value):
+                return line
+        return None
 
 
 class CommandLine(Input):
-    """An Input with history. Escape clears the line instead of leaving the app."""
+    """An Input with history, completion and highlighting.
+
+    Keys: Tab completes (one candidate directly, several in the dropdown); while
+    the dropdown is open Up/Down move in it, Enter/Tab take the highlighted one
+    and Escape closes it. Closed, Up/Down walk the history and Escape clears.
+    """
 
     class Run(Message):
         """The person pressed Enter on a line."""
@@ -29,30 +97,78 @@ class CommandLine(Input):
             super().__init__()
             self.line = line
 
-    def __init__(self, *, id: str | None = "repl-input") -> None:
+    def __init__(
+        self,
+        *,
+        id: str | None = "repl-input",
+        socket_names: Callable[[], Iterable[str]] | None = None,
+    ) -> None:
         super().__init__(
             placeholder="type a command: send c1 hello · help · Up/Down for history", id=id
         )
         self.history: list[str] = []
         self._hist_pos: int | None = None
         self._draft = ""
+        self._store: FileHistory | None = None
+        self.suggester = HistorySuggester(lambda: self.history)
+        self.completer = CommandCompleter(socket_names or (lambda: ()))
+        self.menu: CompletionMenu | None = None
+
+    # -- history ------------------------------------------------------------------
+    def load_history(self, path: Path | None) -> None:
+        """Read remembered lines (pt's FileHistory format) and keep appending to that file."""
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            store = FileHistory(str(path))
+            newest_first = list(store.load_history_strings())
+        except (OSError, UnicodeDecodeError) as exc:
+            self.notify(f"history not kept: {exc}", severity="warning", markup=False)
+            return
+        self._store = store
+        lines: list[str] = []
+        for line in reversed(newest_first[:HISTORY_KEEP]):
+            if not lines or lines[-1] != line:
+                lines.append(line)
+        self.history = lines + self.history
+
+    def _remember(self, line: str) -> None:
+        if self.history and self.history[-1] == line:
+            return
+        self.history.append(line)
+        if self._store is not None:
+            try:
+                self._store.store_string(line)
+            except OSError:
+                self._store = None  # the disk went away: keep history in memory only
+
+    # -- keys ----------------------------------------------------------------------
+    @property
+    def menu_open(self) -> bool:
+        return self.menu is not None and self.menu.is_open
 
     async def _on_key(self, event: events.Key) -> None:
-        if event.key == "up":
+        key = event.key
+        if key in ("up", "down", "tab", "escape"):
             event.prevent_default()
             event.stop()
-            self._walk(-1)
-            return
-        if event.key == "down":
-            event.prevent_default()
-            event.stop()
-            self._walk(+1)
-            return
-        if event.key == "escape":
-            event.prevent_default()
-            event.stop()
-            self.value = ""
-            self._hist_pos = None
+            if key == "tab":
+                if self.menu_open:
+                    self.accept_completion()
+                else:
+                    self.complete()
+            elif key == "escape":
+                if self.menu_open:
+                    self.close_menu()
+                else:
+                    self.value = ""
+                    self._hist_pos = None
+            elif self.menu_open:
+                assert self.menu is not None
+                self.menu.move(-1 if key == "up" else +1)
+            else:
+                self._walk(-1 if key == "up" else +1)
             return
         await super()._on_key(event)
 
@@ -74,14 +190,84 @@ class CommandLine(Input):
         self.cursor_position = len(self.value)
 
     async def action_submit(self) -> None:
+        if self.menu_open:
+            self.accept_completion()
+            return
         line = self.value.strip()
         self.value = ""
         self._hist_pos = None
         if not line:
             return
-        if not self.history or self.history[-1] != line:
-            self.history.append(line)
+        self._remember(line)
         self.post_message(self.Run(line))
+
+    # -- completion ----------------------------------------------------------------
+    def candidates(self) -> list[Candidate]:
+        """What the language's completer offers at the cursor, with each one's meaning."""
+        doc = Document(self.value, self.cursor_position)
+        event = CompleteEvent(completion_requested=True)
+        try:
+            found = list(self.completer.get_completions(doc, event))
+        except Exception:  # noqa: BLE001 - a half-typed line must never break typing
+            return []
+        return [Candidate(c.text, c.display_meta_text, -c.start_position) for c in found]
+
+    def complete(self) -> None:
+        """Tab: one candidate completes at once; several extend to their common prefix and open the menu."""
+        found = self.candidates()
+        if not found:
+            self.app.bell()
+            return
+        if len(found) == 1:
+            self.splice(found[0])
+            return
+        prefix = commonprefix([c.text for c in found])
+        typed = self.value[self.cursor_position - found[0].length : self.cursor_position]
+        if len(prefix) > len(typed):
+            self.splice(Candidate(prefix, "", found[0].length))
+            found = [Candidate(c.text, c.meta, len(prefix)) for c in found]
+        self.open_menu(found)
+
+    def splice(self, c: Candidate) -> None:
+        """Replace the `c.length` characters before the cursor with `c.text`."""
+        end = self.cursor_position
+        start = max(0, end - c.length)
+        self.value = self.value[:start] + c.text + self.value[end:]
+        self.cursor_position = start + len(c.text)
+
+    def open_menu(self, found: list[Candidate]) -> None:
+        if self.menu is None:
+            return
+        x = self.cursor_screen_offset.x - found[0].length
+        self.menu.open(found, self.region, x)
+
+    def close_menu(self) -> None:
+        if self.menu is not None:
+            self.menu.close()
+
+    def accept_completion(self, index: int | None = None) -> None:
+        if self.menu is None:
+            return
+        if index is not None:
+            self.menu.highlighted = index
+        chosen = self.menu.chosen
+        self.menu.close()
+        if chosen is not None:
+            self.splice(chosen)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """While the menu is open it follows the typing: fewer candidates, or closed when none fit."""
+        if not self.menu_open:
+            return
+        found = self.candidates()
+        if found:
+            self.open_menu(found)
+        else:
+            self.close_menu()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.close_menu()
+        super()._on_blur(event)
 
 
 class ReplPane(Vertical):
@@ -94,12 +280,22 @@ class ReplPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield RichLog(id="repl-log", max_lines=2_000, wrap=True, markup=False, highlight=False)
-        yield CommandLine()
+        yield CompletionMenu()
+        yield CommandLine(socket_names=self._socket_names)
+
+    def _socket_names(self) -> list[str]:
+        pg = getattr(self.app, "pg", None)
+        return list(pg.sockets) if pg is not None else []
 
     def on_mount(self) -> None:
         self.query_one(RichLog).can_focus = False  # Tab and clicks go to the command line
+        line = self.command_line
+        line.menu = self.query_one(CompletionMenu)
+        line.menu.close()
+        line.load_history(history_path(self.app))
         self._set_theme(self.app.current_theme)
         self.app.theme_changed_signal.subscribe(self, self._set_theme)
+        self.watch(self.app, "sub_title", self._show_recording)
 
     def _set_theme(self, theme: Theme) -> None:
         self.styles_map = {
@@ -111,6 +307,26 @@ class ReplPane(Vertical):
             "info": Style(color=theme.accent or "yellow"),
             "note": Style(dim=True),
         }
+        # syntax_styles reads the theme being switched to (app.theme is already set)
+        syntax = getattr(self.app, "syntax_styles", {}) or {}
+        self.command_line.highlighter = theme_highlighter(syntax)
+        self.command_line.refresh()
+
+    def _show_recording(self, _subtitle: str = "") -> None:
+        """F2 recording shows in the pane's title, since what is typed here is what gets saved."""
+        recording = getattr(self.app, "recording", None)
+        if recording is None:
+            self.border_title = "REPL"
+            self.remove_class("-recording")
+        else:
+            self.border_title = "REPL · recording… (F2 saves)"
+            self.add_class("-recording")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """A click on a candidate takes it."""
+        event.stop()
+        self.command_line.accept_completion(event.option_index)
+        self.command_line.focus()
 
     @property
     def log_widget(self) -> RichLog:

@@ -1,0 +1,87 @@
+"""The REPL's completion dropdown: an OptionList drawn above the command line.
+
+The command line keeps focus the whole time (the list cannot be focused), so
+typing goes on while the menu is open and the CommandLine decides what Up, Down,
+Tab, Enter and Escape mean. The list is an overlay placed by `absolute_offset`
+in screen coordinates: it opens upward because the REPL is docked at the bottom
+and there is no room below it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.geometry import Offset, Region
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+MAX_ROWS = 10  # candidates visible at once; the rest scroll
+MAX_META = 60  # characters of meaning shown beside a candidate
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One completion: `text` replaces the `length` characters before the cursor."""
+
+    text: str
+    meta: str
+    length: int
+
+
+class CompletionMenu(OptionList):
+    """The candidates with their meaning beside each; the CommandLine drives it."""
+
+    can_focus = False
+
+    def __init__(self, *, id: str | None = "completion-menu") -> None:
+        super().__init__(id=id)
+        self.candidates: list[Candidate] = []
+
+    @property
+    def is_open(self) -> bool:
+        return self.display and bool(self.candidates)
+
+    def open(self, candidates: list[Candidate], anchor: Region, x: int) -> None:
+        """Show `candidates` in a box whose bottom edge sits on `anchor`'s top, starting at column x."""
+        self.candidates = list(candidates)
+        width_text = max(len(c.text) for c in candidates)
+        width_meta = max((len(c.meta[:MAX_META]) for c in candidates), default=0)
+        self.set_options(self._prompt(c, width_text) for c in candidates)
+        rows = min(len(candidates), MAX_ROWS)
+        height = rows + 2  # the border
+        width = width_text + (width_meta + 2 if width_meta else 0) + 4  # border + padding
+        screen_w = self.screen.size.width if self.is_attached else anchor.right
+        width = min(width, max(20, screen_w - 2))
+        x = max(0, min(x - 2, screen_w - width))
+        self.styles.width = width
+        self.styles.height = height
+        self.absolute_offset = Offset(x, max(0, anchor.y - height))
+        self.display = True
+        self.highlighted = 0
+        self.scroll_to_highlight()
+
+    def close(self) -> None:
+        self.candidates = []
+        self.display = False
+
+    def move(self, step: int) -> None:
+        """Move the highlight, wrapping round at either end."""
+        if not self.candidates:
+            return
+        current = self.highlighted if self.highlighted is not None else -1
+        self.highlighted = (current + step) % len(self.candidates)
+
+    @property
+    def chosen(self) -> Candidate | None:
+        if not self.candidates or self.highlighted is None:
+            return None
+        return self.candidates[self.highlighted]
+
+    @staticmethod
+    def _prompt(c: Candidate, width: int) -> Option:
+        text = Text(c.text.ljust(width), style="bold")
+        if c.meta:
+            meta = c.meta if len(c.meta) <= MAX_META else c.meta[: MAX_META - 1] + "…"
+            text.append("  " + meta, style="dim")
+        return Option(text)
