@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(slots=True, eq=False)
+def _lazy_list(slot: str, doc: str) -> property:
+    """A list attribute created on first use: most Outcomes never need it, and each empty list
+    would be one more object for the garbage collector to walk in a 100,000-event journal."""
+
+    def get(self: Outcome) -> list[Any]:
+        v = getattr(self, slot)
+        if v is None:
+            v = []
+            setattr(self, slot, v)
+        return v
+
+    def put(self: Outcome, value: list[Any]) -> None:
+        setattr(self, slot, value)
+
+    return property(get, put, doc=doc)
+
+
 class Outcome:
     """One syscall's result.
 
@@ -15,21 +30,50 @@ class Outcome:
     than the syscall itself, and a flood drained with count=N rarely shows them all.
     """
 
-    syscall: str
-    sock: str | None = None
-    ret: int | None = None
-    errno: str | None = None
-    error: str | None = None
-    data: bytes | None = None
-    value: Any = None
-    cmsgs: list[dict[str, Any]] = field(default_factory=list)
-    msg_flags: list[str] = field(default_factory=list)
-    address: str | None = None
-    new_sockets: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    peeked: bool = False
-    trace_fn: Callable[[Outcome], str] | None = field(default=None, repr=False)
-    _trace: str | None = field(default=None, repr=False)
+    __slots__ = ("syscall", "sock", "ret", "errno", "error", "data", "value", "_cmsgs", "_msg_flags",
+                 "address", "_new_sockets", "_notes", "peeked", "trace_fn", "_trace")
+
+    cmsgs = _lazy_list("_cmsgs", "decoded ancillary messages: dicts with level, name, value")
+    msg_flags = _lazy_list("_msg_flags", "flags the kernel returned (MSG_TRUNC, MSG_CTRUNC...)")
+    new_sockets = _lazy_list("_new_sockets", "names of sockets this call added (accept, SCM_RIGHTS)")
+    notes = _lazy_list("_notes", "remarks for people about this result")
+
+    def __init__(
+        self,
+        syscall: str,
+        sock: str | None = None,
+        ret: int | None = None,
+        errno: str | None = None,
+        error: str | None = None,
+        data: bytes | None = None,
+        value: Any = None,
+        cmsgs: list[dict[str, Any]] | None = None,
+        msg_flags: list[str] | None = None,
+        address: str | None = None,
+        new_sockets: list[str] | None = None,
+        notes: list[str] | None = None,
+        peeked: bool = False,
+        trace_fn: Callable[[Outcome], str] | None = None,
+    ) -> None:
+        self.syscall = syscall
+        self.sock = sock
+        self.ret = ret
+        self.errno = errno
+        self.error = error
+        self.data = data
+        self.value = value
+        self._cmsgs = cmsgs
+        self._msg_flags = msg_flags
+        self.address = address
+        self._new_sockets = new_sockets
+        self._notes = notes
+        self.peeked = peeked
+        self.trace_fn = trace_fn
+        self._trace: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"Outcome({self.syscall!r}, sock={self.sock!r}, ret={self.ret!r}, errno={self.errno!r}, "
+                f"data={self.data!r}, value={self.value!r})")
 
     @property
     def ok(self) -> bool:

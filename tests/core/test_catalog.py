@@ -115,7 +115,10 @@ def test_row_fields_are_well_formed(row: catalog.OptionRow) -> None:
     assert set(row.families) <= {"any", "inet", "inet6", "unix"}
     assert set(row.types) <= {"any", "stream", "dgram", "raw", "seqpacket"}
     assert len(row.help) > 40 and row.help.endswith((".", ")"))
-    assert row.lesson is None
+    if row.lesson is not None:  # `help OPTION` points there, so the lesson must exist
+        from sockplay import lessons
+
+        assert row.lesson in lessons.names()
     assert catalog.summary(row).endswith(".")
 
 
