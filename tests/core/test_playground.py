@@ -345,3 +345,36 @@ def test_connect_twice_is_eisconn_like_a_blocking_connect(pg: Playground) -> Non
     tcp_pair(pg)
     out = pg.connect("c", "s")
     assert out.errno == "EISCONN"
+
+
+def test_seqpacket_keeps_record_boundaries(pg: Playground) -> None:
+    pg.socketpair("a", "b", family="unix", type="seqpacket")
+    pg.send("a", b"one")
+    pg.send("a", b"two")
+    assert pg.recv("b", 100).data == b"one"
+    assert pg.recv("b", 100).data == b"two"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="raw and packet sockets need CAP_NET_RAW (run as root)")
+def test_raw_and_packet_sockets_as_root(pg: Playground) -> None:
+    out = pg.socket("r", "inet", "raw", "icmp")
+    assert out.ok and "SOCK_RAW, IPPROTO_ICMP" in out.trace
+    out = pg.socket("p", "packet", "dgram")
+    assert out.ok and pg.getsockopt("p", "SO_DOMAIN").value == "AF_PACKET"
+
+
+def test_raw_socket_without_privilege_is_eperm() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os; from sockplay.core import Playground; pg = Playground();"
+        "os.setgid(65534); os.setuid(65534);"
+        "o = pg.socket('r', 'inet', 'raw', 'icmp'); print(o.errno); print(o.error)"
+    )
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop to an unprivileged user")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    errno_name, error = done.stdout.splitlines()[:2]
+    assert errno_name == "EPERM"
+    assert error and error != "Operation not permitted"
