@@ -1,0 +1,38 @@
+"""An install from a wheel must have everything the app loads at run time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.timeout(300)
+def test_wheel_ships_themes_styles_and_lessons(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
+         str(ROOT)],
+        capture_output=True, text=True, timeout=280,
+    )
+    if done.returncode != 0 and "hatchling" in done.stderr:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+            capture_output=True, text=True, timeout=280,
+        )
+    assert done.returncode == 0, done.stderr
+    wheel = next(tmp_path.glob("sockplay-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    themes = {Path(n).name for n in names if n.startswith("sockplay/themes_builtin/")}
+    assert {"dark.toml", "light.toml", "presenter.toml"} <= themes
+    styles = {n for n in names if n.endswith(".tcss")}
+    assert "sockplay/tui/app.tcss" in styles
+    tui = (ROOT / "sockplay" / "tui").resolve()
+    for css in tui.rglob("*.tcss"):
+        assert f"sockplay/tui/{css.relative_to(tui).as_posix()}" in styles
+    lessons = {n for n in names if n.startswith("sockplay/lessons/") and n.endswith(".sp")}
+    assert len(lessons) == len(list((ROOT / "sockplay" / "lessons").glob("*.sp")))
