@@ -291,9 +291,15 @@ async def test_blocking_recv_never_freezes_the_repl(make_app) -> None:
         assert app.pg.pending()
         before = len(app.repl.log_widget.lines)
         await type_line(pilot, "getsockopt c1 SO_RCVBUF")
-        assert await wait_for(
-            lambda: any("value" in s.text for s in app.repl.log_widget.lines[before:]), 8.0
-        )
+
+        def answered() -> bool:
+            lines = [s.text.rstrip() for s in app.repl.log_widget.lines[before:]]
+            if "sockplay> getsockopt c1 SO_RCVBUF" not in lines:
+                return False
+            after = lines[lines.index("sockplay> getsockopt c1 SO_RCVBUF") + 1 :]
+            return any(ln.startswith("= 0") and "value" in ln for ln in after)
+
+        assert await wait_for(answered, 8.0)
         assert app.pg.pending(), "the recv is still waiting while the other command answered"
         assert "[recv a1]" not in repl_text(app)
         await type_line(pilot, "send c1 hi")
