@@ -179,35 +179,23 @@ def lessons_cli(args: Any = None) -> int:
 
 
 def lesson_cli(args: Any) -> int:
-    """`sockplay lesson NAME`: print the steps and run the lesson headless.
+    """`sockplay lesson NAME [--auto SECONDS] [--theme NAME]`: open the app stepping through it.
 
-    The TUI stepping mode (Enter per step, --auto SECONDS for presenters) plugs in
-    here later through `load(name)`; until then this shows each step's prose
-    and commands, then runs the file as `sockplay run` would.
+    The name is checked before the app opens, so a typo prints the lessons and
+    exits 2 instead of flashing a screen; `sockplay run FILE` is the headless way.
     """
     try:
         lesson = load(args.name)
     except UsageError as exc:
-        print(f"sockplay lesson: {exc}", file=sys.stderr)
+        print(f"sockplay lesson: {exc}\n", file=sys.stderr)
+        width = max((len(n) for n in names()), default=0)
+        for le in all_lessons():
+            print(f"  {le.name.ljust(width)}  {le.summary or le.title}", file=sys.stderr)
         return 2
-    try:
-        print(f"{lesson.title}\n{lesson.summary}\n")
-        for n, step in enumerate(lesson.steps, 1):
-            print(f"--- step {n}")
-            if step.prose:
-                print(step.prose)
-            for c in step.commands:
-                print(f"    {c}")
-            print()
-        sys.stdout.flush()
-    except BrokenPipeError:  # `sockplay lesson x | head`
-        return 0
-    from sockplay.lang.script import run_cli
+    auto = getattr(args, "auto", None)
+    if auto is not None and auto < 0:
+        print(f"sockplay lesson: --auto takes seconds, 0 or more; got {auto}", file=sys.stderr)
+        return 2
+    from sockplay.tui.lesson import run_lesson  # textual loads only when the app opens
 
-    class _RunArgs:
-        file = str(lesson.path)
-        json = False
-        strict = False
-        color = "auto"
-
-    return int(run_cli(_RunArgs()) or 0)
+    return run_lesson(lesson, auto=auto, theme=getattr(args, "theme", None))

@@ -94,6 +94,7 @@ class LessonApp(SockplayApp):
         self.add_class("-lesson")  # lesson.tcss makes room for the panel
         self.title = f"sockplay · lesson {lesson.name}"
         self.lesson = lesson
+        self._panel = LessonPanel(lesson.title, lesson.summary)
         self.auto = auto if auto is not None and auto >= 0 else None
         self.records = [StepRecord() for _ in lesson.steps]
         self.next_index = 0  # the step Enter runs next
@@ -108,12 +109,15 @@ class LessonApp(SockplayApp):
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> Any:
-        yield LessonPanel(self.lesson.title, self.lesson.summary)
+        yield self._panel
         yield from super().compose()
 
     @property
     def panel(self) -> LessonPanel:
-        return self.query_one(LessonPanel)
+        return self._panel
+
+    def on_unmount(self) -> None:
+        self._stop_countdown()
 
     def on_mount(self) -> None:
         # SockplayApp.on_mount runs after this one and focuses the REPL; the panel takes focus after.
@@ -124,7 +128,7 @@ class LessonApp(SockplayApp):
         self._render()
         self.call_after_refresh(self.panel.focus)
         if self.auto is not None:
-            self._start_countdown()
+            self.call_after_refresh(self._start_countdown)  # count from when the screen shows
 
     def _start_scene(self) -> None:
         """No demo scene: a welcome that says how to step instead."""
@@ -228,6 +232,9 @@ class LessonApp(SockplayApp):
 
     def _tick(self) -> None:
         if self._deadline is None:
+            return
+        if not self.panel.is_attached:  # the app is closing
+            self._stop_countdown()
             return
         if self._paused:
             self.panel.set_status(f"paused, {self._left:.1f} s to go · space resumes")

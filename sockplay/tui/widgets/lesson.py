@@ -154,6 +154,15 @@ class LessonPanel(Vertical, can_focus=True):
         """The line under the body: the last step's outcome or the auto countdown."""
         self.query_one("#lesson-status", Static).update(text)
 
+    def plain(self) -> str:
+        """Everything the panel shows, as plain text (for tests and screen readers)."""
+        out = []
+        for w in self.query(Static):
+            c = w.content
+            parts = c.renderables if isinstance(c, Group) else [c]
+            out.append("\n".join(p.plain if isinstance(p, Text) else str(p) for p in parts))
+        return "\n".join(out)
+
     def _lines(self, lines: Sequence[str], record: StepRecord) -> Group:
         head = Text("runs:" if not record.ran else "ran:", style=self.tones.get("muted", ""))
         body = []
