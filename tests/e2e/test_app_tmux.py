@@ -1,0 +1,176 @@
+"""The real `sockplay` app in a real terminal: tmux runs it at 120x40, we type and read the screen.
+
+Nothing is frozen here (SOCKPLAY_FROZEN is unset): real ports, real times, the
+real console script path through `python -m sockplay`. A private tmux server
+per test, killed in `finally`, so nothing else on the machine is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        shutil.which("tmux") is None, reason="tmux is not installed; the real-terminal test needs it"
+    ),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+WAIT = 8.0  # seconds any text may take to show
+
+
+class Tmux:
+    """One detached tmux session on its own server socket."""
+
+    def __init__(self) -> None:
+        self.server = f"sockplay-app-e2e-{uuid.uuid4().hex[:8]}"
+        self.session = "app"
+
+    def tmux(self, *args: str) -> str:
+        cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
+        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def type(self, line: str) -> None:
+        self.keys("-l", line)
+        self.keys("Enter")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_until(self, pred, what: str, timeout: float = WAIT) -> str:
+        """Poll the screen until `pred(screen)` holds (tmux redraws asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if pred(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not show within {timeout} s; the screen:\n{screen}")
+            time.sleep(0.05)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> str:
+        return self.wait_until(lambda s: text in s, repr(text), timeout)
+
+    def dead_status(self) -> tuple[bool, str]:
+        out = self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead} #{pane_dead_status}")
+        dead, _, status = out.strip().partition(" ")
+        return dead == "1", status
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
+
+
+def poll_pane(screen: str) -> list[str]:
+    """The Poll events pane's lines: the left third of the rows under its title."""
+    lines = screen.splitlines()
+    top = next(i for i, ln in enumerate(lines) if "Poll events" in ln)
+    out = []
+    for ln in lines[top + 1 :]:
+        if ln.lstrip().startswith(("╰", "└")):
+            break
+        out.append(ln[:45])
+    return out
+
+
+def repl_lines(screen: str) -> list[str]:
+    lines = screen.splitlines()
+    top = next(i for i, ln in enumerate(lines) if "REPL" in ln and ("╭" in ln or "┌" in ln))
+    return lines[top + 1 :]
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Tmux]:
+    t = Tmux()
+    env = {k: v for k, v in os.environ.items() if k != "SOCKPLAY_FROZEN"}
+    python = PYTHON if PYTHON.exists() else Path(sys.executable)
+    settings = {
+        "TERM": "xterm-256color",
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": env.get("HOME", str(tmp_path)),
+    }
+    assign = " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items())
+    t.start(f"cd {shlex.quote(str(tmp_path))} && env -u SOCKPLAY_FROZEN {assign} {python} -m sockplay")
+    try:
+        t.wait_for("Welcome to sockplay", timeout=15)
+        yield t
+    finally:
+        t.kill()
+
+
+def test_app_types_commands_and_shows_poll_events_and_data(app: Tmux, tmp_path: Path) -> None:
+    screen = app.screen()
+    assert len(screen.splitlines()) == 40
+    assert "Poll events" in screen and "System calls" in screen and "REPL" in screen
+
+    app.type("send c1 hello")
+    app.wait_for("sockplay> send c1 hello")
+    # the watcher saw a1 become readable: a live readiness change in the poll pane
+    screen = app.wait_until(
+        lambda s: any(re.search(r"\ba1\b.*\+POLLIN", ln) for ln in poll_pane(s)),
+        "a1 +POLLIN in the Poll events pane",
+    )
+    assert re.search(r"\d\d:\d\d:\d\d\.\d{3}", "\n".join(poll_pane(screen)))  # real clock times
+
+    app.type("recv a1 2 peek")
+    screen = app.wait_until(
+        lambda s: any('"he"' in ln for ln in repl_lines(s)), 'the peeked "he" in the REPL'
+    )
+    assert "sockplay> recv a1 2 peek" in screen
+    assert "MSG_PEEK" in screen  # the System calls pane shows the flag the call used
+
+    app.type("recv a1 5")
+    screen = app.wait_until(
+        lambda s: any('"hello"' in ln for ln in repl_lines(s)), 'the received "hello" in the REPL'
+    )
+    # reading the queue empty takes POLLIN away again
+    app.wait_until(
+        lambda s: any(re.search(r"\ba1\b.*-POLLIN", ln) for ln in poll_pane(s)),
+        "a1 -POLLIN in the Poll events pane",
+    )
+    history = tmp_path / "state" / "sockplay" / "tui-history"
+    assert "+recv a1 5" in history.read_text()
+
+    app.keys("C-q")
+    deadline = time.monotonic() + WAIT
+    while not (status := app.dead_status())[0]:
+        assert time.monotonic() < deadline, "ctrl+q did not end the app"
+        time.sleep(0.05)
+    assert status[1] == "0"
+
+
+def test_tab_completion_dropdown_in_a_real_terminal(app: Tmux) -> None:
+    app.keys("-l", "setsockopt c1 SO_RC")
+    app.keys("Tab")
+    screen = app.wait_for("SO_RCVLOWAT")
+    assert "SO_RCVBUF" in screen and "size ·" in screen
+    # the dropdown sits above the command line
+    lines = screen.splitlines()
+    menu_row = next(i for i, ln in enumerate(lines) if "SO_RCVLOWAT" in ln)
+    input_row = max(i for i, ln in enumerate(lines) if "setsockopt c1 SO_RCV" in ln)
+    assert menu_row < input_row
+    app.keys("Enter")  # takes the highlighted SO_RCVBUF, runs nothing
+    app.wait_until(lambda s: "SO_RCVLOWAT" not in s, "the dropdown closing")
+    app.keys("-l", " 4096")
+    app.keys("Enter")
+    app.wait_for("sockplay> setsockopt c1 SO_RCVBUF 4096")
