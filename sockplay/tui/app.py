@@ -103,10 +103,19 @@ class CommandPending(Message):
 
 
 # ---------------------------------------------------------------------------- execution
-def make_executor(pg: Playground) -> Callable[[str, int], list[Result]]:
-    """One Executor per app: it remembers the last result, which `expect` checks."""
-    ex = Executor(pg)
-    return ex.run_line
+# Lines from these origins run on their own Executor: a form reading option values between
+# a person's `recv` and their `expect` must not become the result that `expect` checks.
+SIDE_ORIGINS = frozenset({"form", "auto-accept"})
+
+
+def make_executor(pg: Playground) -> Callable[[str, int, str], list[Result]]:
+    """The app's executors: one for what people type (and lessons, scripts), one for forms."""
+    main, side = Executor(pg), Executor(pg)
+
+    def run(line: str, lineno: int = 1, origin: str = "") -> list[Result]:
+        return (side if origin in SIDE_ORIGINS else main).run_line(line, lineno)
+
+    return run
 
 
 class CommandRunner:
@@ -120,7 +129,7 @@ class CommandRunner:
 
     def __init__(
         self,
-        execute: Callable[[str, int], Any],
+        execute: Callable[[str, int, str], Any],
         done: Callable[[str, str, Any, bool], None],
         pending: Callable[[str], None],
         started: Callable[[str, str], None],
@@ -189,7 +198,7 @@ class CommandRunner:
                 late: list[bool] = late,
             ) -> None:
                 try:
-                    result: Any = self._execute(line, lineno)
+                    result: Any = self._execute(line, lineno, origin)
                 except (ScriptError, UsageError) as exc:
                     result = exc
                 except Exception as exc:  # noqa: BLE001 - a typo or a bug must not kill the app

@@ -2,8 +2,9 @@
 
 `LessonApp` is the ordinary app plus a lesson panel docked on the right. Each
 step's lines go through `run_command(line, origin="lesson")` one at a time, so
-the REPL echoes them and the panes show their effects, exactly as if typed;
-a call and the `expect` lines after it go as one `;`-joined line (see `batches`).
+the REPL echoes them and the panes show their effects, exactly as if typed.
+Forms read option values on an Executor of their own, so nothing can come
+between a lesson's call and the `expect` that checks it.
 A line is submitted only when the previous one has finished, as `sockplay run`
 does, so an unmet `require` can stop the rest of its step. The REPL stays
 usable between steps.
@@ -22,7 +23,7 @@ from textual.timer import Timer
 
 from sockplay.core import Playground, UsageError
 from sockplay.lang.executor import Result
-from sockplay.lang.grammar import ScriptError, split_commands
+from sockplay.lang.grammar import ScriptError
 from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
 from sockplay.lessons import Lesson
 from sockplay.tui.app import AppOptions, CommandDone, SockplayApp
@@ -32,33 +33,9 @@ ORIGIN = "lesson"
 TICK = 0.1  # seconds between countdown redraws in --auto mode
 
 
-def without_comment(line: str) -> str:
-    """The line up to its last word: a trailing `# comment` would swallow what `;` joins after it."""
-    try:
-        commands = split_commands(line)
-    except ScriptError:
-        return line.strip()  # let the REPL show the error where it is
-    return line[: commands[-1][-1].end - 1].strip() if commands else ""
-
-
 def batches(lines: list[str] | tuple[str, ...]) -> list[str]:
-    """A step's lines as submissions: each command joined (by `;`) with the `expect` lines after it.
-
-    `expect` checks the previous result, and the app may run other commands at any
-    moment (the Options form reads values with getsockopt, auto-accept accepts), so a
-    call and its expects go through the runner as one line that nothing can split.
-    """
-    out: list[str] = []
-    for raw in lines:
-        line = without_comment(raw)
-        if not line:
-            continue
-        first = line.split(maxsplit=1)[0]
-        if out and first == "expect" and not out[-1].startswith("require"):
-            out[-1] += "; " + line
-        else:
-            out.append(line)
-    return out
+    """A step's lines as submissions: one per command line, blank and comment-only lines left out."""
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 class LessonLineDone(Message):

@@ -42,3 +42,20 @@ async def test_auto_accept_accepts_each_new_connection(make_app) -> None:
         await app.settle()
         await pilot.pause(0.3)
         assert "a3" not in rows(app)
+
+
+async def test_form_commands_do_not_change_what_expect_checks(make_app) -> None:
+    """A form reading an option between a person's recv and their expect must not be checked."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await type_line(pilot, "send c1 hello")
+        await type_line(pilot, "recv a1 5")
+        await app.settle()
+        app.run_command("getsockopt c1 SO_RCVBUF", origin="form")
+        await app.settle()
+        await type_line(pilot, 'expect data "hello"')
+        await app.settle()
+        text = "\n".join(s.text for s in app.repl.log_widget.lines)
+        assert 'ok: recv data is "hello"' in text
+        assert "EXPECT FAILED" not in text

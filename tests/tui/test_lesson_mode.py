@@ -216,13 +216,11 @@ async def test_restart_closes_everything_and_starts_over(make_lesson_app) -> Non
         assert "3 expects held" in panel_text(app) and "EXPECT FAILED" not in repl_text(app)
 
 
-def test_batches_keep_each_call_with_its_expects() -> None:
+def test_batches_send_each_line_on_its_own() -> None:
     lines = ["socketpair a b  # a pair", 'send a "x # not a comment"', "recv b 1", 'expect data "x"',
-             "expect errno 0", "require root", "expect errno 0", "# only a comment"]
-    assert batches(lines) == [
-        "socketpair a b", 'send a "x # not a comment"', 'recv b 1; expect data "x"; expect errno 0',
-        "require root", "expect errno 0",
-    ]
+             "", "# only a comment"]
+    assert batches(lines) == ["socketpair a b  # a pair", 'send a "x # not a comment"', "recv b 1",
+                              'expect data "x"']
 
 
 def test_reflow_joins_hard_wrapped_prose() -> None:
