@@ -941,7 +941,12 @@ class Playground:
             obj = self.sockets.get(name)
             if obj is None:
                 self.get(name)  # raises the helpful UsageError
-        self.cancel(name, reason="the socket was closed")
+        if self.cancel(name, reason="the socket was closed"):
+            deadline = time.monotonic() + 0.5  # let woken waiters leave poll(), which holds the file
+            while name in self._pending and time.monotonic() < deadline:
+                time.sleep(0.002)
+        if self._watcher is not None:
+            self._watcher.release(name)  # the close must take effect now, not when a poll returns
         fd = obj.fileno()
         out = Outcome("close", sock=name)
         try:

@@ -58,6 +58,9 @@ class Watcher:
         self.min_gap = min_gap  # rechecks after pokes come at most this often (floods stay cheap)
         self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._lock = threading.Lock()
+        # Held while the thread is inside poll(): a socket closed then would stay alive in the
+        # kernel (poll holds the file) and send its FIN or free its port only when poll returns.
+        self._polling = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._poked = False
         self._stop = False
@@ -93,6 +96,17 @@ class Watcher:
             self._poked = True
             with contextlib.suppress(OSError):
                 os.eventfd_write(self._efd, 1)
+
+    def release(self, name: str) -> None:
+        """Stop watching `name` and return once no poll() of ours holds it, so it can be closed."""
+        with self._lock:
+            self._entries.pop(name, None)
+        if not self._thread.is_alive() or self._thread is threading.current_thread():
+            return
+        with contextlib.suppress(OSError):
+            os.eventfd_write(self._efd, 1)
+        if self._polling.acquire(timeout=1.0):
+            self._polling.release()
 
     def set_mask(self, name: str, mask: int) -> None:
         with self._lock:
@@ -166,7 +180,8 @@ class Watcher:
                 entries = list(self._entries.values())
             self._poked = False
             last_probe = time.monotonic()
-            self._probe(entries)
+            with self._polling:
+                self._probe(entries)
             p = select.poll()
             p.register(efd, select.POLLIN)
             any_set = False
@@ -177,7 +192,8 @@ class Watcher:
                     continue  # would wake us at once, every time: leave it to the timer
                 p.register(e.fd, e.mask & ~e.raw & ~_STUCK)
             timeout = int(interval * 1000) if any_set else None
-            ready = p.poll(timeout)
+            with self._polling:
+                ready = p.poll(timeout)
             self.wakeups += 1
             if self._stop:
                 break

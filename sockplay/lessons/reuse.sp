@@ -47,7 +47,8 @@ close w
 close w2
 
 ## What SO_REUSEADDR is mostly used for: restarting a server. The side that
-## closes a connection first keeps its address in TIME_WAIT for a minute;
+## closes a connection first keeps its address in TIME_WAIT for a minute
+## once the other side has closed too (until then it waits in FIN_WAIT2);
 ## a new bind to it fails without the option and works with it.
 ## (Fixed port 39818.)
 socket srv inet stream
@@ -59,6 +60,8 @@ connect cli srv
 accept srv conn
 close conn
 sleep 20
+close cli
+sleep 20
 close srv
 socket again inet stream
 bind again 127.0.0.1:39818
@@ -67,7 +70,6 @@ socket again2 inet stream
 setsockopt again2 SO_REUSEADDR on
 bind again2 127.0.0.1:39818
 expect errno 0
-close cli
 close again2
 
 ## SO_REUSEPORT goes further: several sockets (of the same user) bind exactly

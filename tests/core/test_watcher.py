@@ -200,3 +200,26 @@ def test_blocking_recv_and_connect_pending_then_cancelled(pg: Playground) -> Non
         assert [e.kind for e in pg.journal.since(seq) if e.sock == "c"][:2] == ["pending", "call"]
     finally:
         first.close()
+
+
+def test_close_takes_effect_at_once_while_the_watcher_polls() -> None:
+    """poll() holds a reference to the file: a listener closed while the watcher polls it
+    would keep its port until the poll returned. The port must be free right after close."""
+    import socket as _socket
+
+    probe = _socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    pg = Playground(watch=True)
+    try:
+        for i in range(10):
+            name = f"l{i}"
+            assert pg.socket(name, "inet", "stream").ok
+            out = pg.bind(name, f"127.0.0.1:{port}")
+            assert out.ok, f"round {i}: {out.errno}: the previous listener still held the port"
+            assert pg.listen(name).ok
+            time.sleep(0.05)  # the watcher is now inside poll() with the listener in its set
+            assert pg.close(name).ok
+    finally:
+        pg.close_all()
