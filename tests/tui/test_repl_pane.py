@@ -269,6 +269,8 @@ async def test_recording_round_trip_replays_with_exit_0(
         await pilot.press("f2")
         await pilot.pause()
         assert app.repl.border_title == "REPL" and not app.repl.has_class("-recording")
+        shown = " ".join(repl_text(app).split())  # the long line wraps
+        assert f"replay it with: sockplay run {app.record_path.name}" in shown
         assert "rec" not in app.sub_title
     path = app.record_path
     assert path is not None and path.parent == tmp_path and path.suffix == ".sp"

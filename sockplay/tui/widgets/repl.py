@@ -104,7 +104,8 @@ class CommandLine(Input):
         socket_names: Callable[[], Iterable[str]] | None = None,
     ) -> None:
         super().__init__(
-            placeholder="type a command: send c1 hello · help · Up/Down for history", id=id
+            placeholder="type a command: send c1 hello · help · Tab completes · Up/Down for history",
+            id=id,
         )
         self.history: list[str] = []
         self._hist_pos: int | None = None
@@ -277,6 +278,8 @@ class ReplPane(Vertical):
         super().__init__(id=id)
         self.border_title = "REPL"
         self.styles_map: dict[str, Style] = {}
+        self._was_recording = False
+        self._path_before: Path | None = None  # the last saved recording, to tell a new save apart
 
     def compose(self) -> ComposeResult:
         yield RichLog(id="repl-log", max_lines=2_000, wrap=True, markup=False, highlight=False)
@@ -314,13 +317,23 @@ class ReplPane(Vertical):
 
     def _show_recording(self, _subtitle: str = "") -> None:
         """F2 recording shows in the pane's title, since what is typed here is what gets saved."""
-        recording = getattr(self.app, "recording", None)
-        if recording is None:
-            self.border_title = "REPL"
-            self.remove_class("-recording")
-        else:
+        recording = getattr(self.app, "recording", None) is not None
+        if recording == self._was_recording:
+            return
+        self._was_recording = recording
+        self.set_class(recording, "-recording")
+        if recording:
+            self._path_before = getattr(self.app, "record_path", None)
             self.border_title = "REPL · recording… (F2 saves)"
-            self.add_class("-recording")
+            self.result("recording: the commands typed from now on go into a script (F2 saves)", "info")
+            return
+        self.border_title = "REPL"
+        path = getattr(self.app, "record_path", None)
+        if path is not None and path != self._path_before:
+            self.result(f"saved {path}; replay it with: sockplay run {path.name}", "info")
+
+    def on_resize(self) -> None:
+        self.command_line.close_menu()  # its place was worked out for the old size
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A click on a candidate takes it."""
