@@ -16,6 +16,7 @@ from rich.style import Style
 
 from sockplay.lang.script import run_text
 from sockplay.tui.app import SockplayApp
+from sockplay.tui.widgets.completion import MAX_ROWS
 from sockplay.tui.widgets.repl import HISTORY_ENV, CommandLine, history_path
 
 from .conftest import SIZE
@@ -79,7 +80,8 @@ async def test_tab_opens_dropdown_and_enter_takes_the_option(make_app) -> None:
         assert "SO_RCVBUF" in prompt and "size" in prompt
         # it opens upward, above the docked command line, inside the screen
         assert menu.region.bottom <= line.region.y
-        assert menu.region.y >= 0 and menu.region.height >= 3
+        assert menu.region.y >= 0 and menu.region.height == len(texts) + 2  # one row each, no clipping
+        assert menu.virtual_size.height == len(texts)  # no candidate wraps onto a second line
         # Up/Down move in the menu (wrapping) and leave the line alone while it is open
         typed = line.value
         while menu.chosen is None or menu.chosen.text != "SO_RCVBUF":
@@ -103,6 +105,10 @@ async def test_tab_accepts_too_and_escape_only_closes(make_app) -> None:
         await pilot.press("tab")
         await pilot.pause()
         assert line.menu.is_open and "peek" in [c.text for c in line.menu.candidates]
+        n = len(line.menu.candidates)
+        assert n >= 8  # long meanings: the box is as tall as its rows and none wraps
+        assert line.menu.region.height == min(n, MAX_ROWS) + 2
+        assert line.menu.virtual_size.height == n
         await pilot.press("escape")  # closes the menu, keeps what was typed
         await pilot.pause()
         assert not line.menu.is_open and line.value == "recv a1 4 "

@@ -50,7 +50,8 @@ class CompletionMenu(OptionList):
         self.set_options(self._prompt(c, width_text) for c in candidates)
         rows = min(len(candidates), MAX_ROWS)
         height = rows + 2  # the border
-        width = width_text + (width_meta + 2 if width_meta else 0) + 4  # border + padding
+        # border 2 + padding 2 + a column for the scrollbar when the list scrolls
+        width = width_text + (width_meta + 2 if width_meta else 0) + 5
         screen_w = self.screen.size.width if self.is_attached else anchor.right
         width = min(width, max(20, screen_w - 2))
         x = max(0, min(x - 2, screen_w - width))
@@ -80,7 +81,7 @@ class CompletionMenu(OptionList):
 
     @staticmethod
     def _prompt(c: Candidate, width: int) -> Option:
-        text = Text(c.text.ljust(width), style="bold")
+        text = Text(c.text.ljust(width), style="bold", no_wrap=True, overflow="ellipsis")
         if c.meta:
             meta = c.meta if len(c.meta) <= MAX_META else c.meta[: MAX_META - 1] + "…"
             text.append("  " + meta, style="dim")

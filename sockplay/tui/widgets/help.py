@@ -33,6 +33,7 @@ KEYS = [
     ("Tab", "complete the word (Up/Down pick, Enter/Tab take, Escape closes the list)"),
     ("Up / Down", "walk the history (kept between runs); Right takes the grey suggestion"),
     ("Escape", "clear the command line"),
+    ("shift+tab", "leave the REPL for the panes (Tab stays in the REPL: it completes)"),
     ("ctrl+l", "back to the REPL from anywhere (again: clear the REPL output)"),
     ("ctrl+p", "command palette: every command and option, and the themes"),
     ("F1", "this help"),
