@@ -159,7 +159,7 @@ class Entry:
         return f"sr-entry {kind}"
 
     def render(self, width: int) -> Content:
-        """Header line, then notes, then the dump `width` bytes per line."""
+        """Header line (and the error), the dump `width` bytes per line, then the engine's notes."""
         parts: list[str | tuple[str, str]] = [(self.header, "bold"), ("  →  ", "$text-muted")]
         if self.errno:
             parts += [(f"-1 {self.errno}", "bold $text-error")]
@@ -173,18 +173,21 @@ class Entry:
                 parts += [(f" ({self.size + self.hidden} in the buffer)", "$text-muted")]
             if self.peeked:
                 parts += ["  ", (" peeked ", "bold reverse $text-warning"), (" still queued", "$text-warning")]
-        for flag in self.msg_flags:
-            parts += ["  ", (f" {flag} ", "bold reverse $text-error")]
-        if self.address:
-            parts += [("  from ", "$text-muted"), (self.address, "$text-accent")]
-        if self.cmsgs:
-            parts += [("  cmsg ", "$text-muted"), ", ".join(self.cmsgs)]
-        if self.new_sockets:
-            parts += [("  new ", "$text-muted"), ", ".join(self.new_sockets)]
         lines = [Content.assemble(*parts)]
+        # what came with the data, on a line of its own so the header never wraps mid-way
+        extra: list[str | tuple[str, str]] = []
+        for flag in self.msg_flags:
+            extra += [(f" {flag} ", "bold reverse $text-error"), " "]
+        if self.address:
+            extra += [("from ", "$text-muted"), (self.address, "$text-accent"), " "]
+        if self.cmsgs:
+            extra += [("cmsg ", "$text-muted"), ", ".join(self.cmsgs), " "]
+        if self.new_sockets:
+            extra += [("new ", "$text-muted"), ", ".join(self.new_sockets), " "]
+        if extra:
+            lines.append(Content.assemble(*extra[:-1]))
         if self.errno and self.error:
             lines.append(Content.styled(self.error, "$text-error"))
-        lines += [Content.styled(n, "italic $text-muted") for n in self.notes]
         if self.data:
             text_style = "$text-warning" if self.peeked else "$text-accent"
             for row in hex_rows(self.data, width):
@@ -195,6 +198,7 @@ class Entry:
                 )
         if self.hidden:
             lines.append(Content.styled(f"… {plural(self.hidden, 'more byte')} not shown", "$text-muted"))
+        lines += [Content.styled(n, "italic $text-muted") for n in self.notes]
         return Content("\n").join(lines)
 
 
@@ -603,22 +607,31 @@ class SendRecvPanel(SocketView, Vertical):
         self._width = self._view_width()
         hist = self.histories.get(self._shown or "")
         if hist and hist.entries:
-            view.mount_all([EntryView(e, self._width) for e in hist.entries])
-            view.call_after_refresh(view.scroll_end, animate=False)
+            views = [EntryView(e, self._width) for e in hist.entries]
+            view.mount_all(views)
+            view.call_after_refresh(self._show_newest, views[-1])
         self._title()
+
+    def _show_newest(self, newest: EntryView) -> None:
+        """Scroll to the end, but never past the newest entry's header when it is taller than the view."""
+        view = self.query_one("#sr-view", VerticalScroll)
+        view.scroll_to_widget(newest, animate=False, top=True)
 
     def _append_view(self, entries: list[Entry], gone: int) -> None:
         view = self.query_one("#sr-view", VerticalScroll)
-        at_end = view.scroll_y >= view.max_scroll_y - 1
         kids = list(view.query_children(EntryView))
+        # following: the end is in view, or the newest entry's header is (a tall one was shown from its top)
+        follow_from = min(view.max_scroll_y, kids[-1].virtual_region.y) if kids else 0
+        at_end = view.scroll_y >= follow_from - 1
         if gone >= len(kids):
             self._rebuild_view()
             return
         if gone:
             view.remove_children(kids[:gone])
-        view.mount_all([EntryView(e, self._width) for e in entries])
+        views = [EntryView(e, self._width) for e in entries]
+        view.mount_all(views)
         if at_end:
-            view.call_after_refresh(view.scroll_end, animate=False)
+            view.call_after_refresh(self._show_newest, views[-1])
         self._title()
 
     def on_resize(self) -> None:
