@@ -232,6 +232,7 @@ class AppOptions:
     theme: str | None = None
     frozen: bool = False
     user_theme_dir: Path | None = None
+    history_file: Path | str | None = None  # where typed lines persist ("" keeps none)
     scene: Iterable[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -269,7 +270,10 @@ class SockplayApp(App[int]):
         self._own_pg = playground is None
         self.pg = playground if playground is not None else Playground()
         self.ready: dict[str, list[str]] = {}
-        self.auto_accept: set[str] = set()  # listeners whose connections are accepted as they arrive
+        self.auto_accept: set[str] = set()
+        self._initial_select: str | None = None  # selected once it appears (the scene's c1)
+        if self.options.history_file is not None:
+            self.options.extra.setdefault("history_file", str(self.options.history_file))  # listeners whose connections are accepted as they arrive
         self.theme_specs: dict[str, ThemeSpec] = {}
         self.theme_errors: list[str] = []
         self.recording: list[str] | None = None
@@ -383,6 +387,8 @@ class SockplayApp(App[int]):
         if self.options.script:
             self._queue_script(self.options.script)
         elif not self.options.empty:
+            if self.options.scene is None:
+                self._initial_select = scene.SELECT
             for line in self.options.scene if self.options.scene is not None else scene.SCENE:
                 self.run_command(line, origin="scene")
         welcome = (
@@ -616,6 +622,9 @@ class SockplayApp(App[int]):
         table = self.socket_list
         table.ready_style = f"bold {self.current_theme.success or 'green'}"
         table.update_rows(infos, self.ready, self.freezer)
+        if self._initial_select in names:
+            table.select(self._initial_select)
+            self._initial_select = None
         self._show_selected(table.selected, infos)
 
     @on(SocketList.Selected)

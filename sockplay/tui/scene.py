@@ -23,6 +23,8 @@ SCENE: tuple[str, ...] = (
     "connect u2 u1",
 )
 
+SELECT = "c1"  # the socket the screen focuses on once the scene is up
+
 WELCOME: tuple[str, ...] = (
     "Welcome to sockplay: a TCP pair (c1 ⇄ a1, listener s1) and a UDP pair (u2 → u1) are open.",
     "Try: send c1 hello · recv a1 2 peek · send u2 hi · recvmsg u1 · help lists every command.",

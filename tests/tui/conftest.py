@@ -11,6 +11,12 @@ from sockplay.tui.app import AppOptions, SockplayApp
 SIZE = (120, 40)
 
 
+@pytest.fixture(autouse=True)
+def private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's own REPL history."""
+    monkeypatch.setenv("SOCKPLAY_HISTORY", str(tmp_path_factory.mktemp("history") / "tui-history"))
+
+
 @pytest.fixture
 def no_user_themes(tmp_path: Path) -> Path:
     """An empty user theme folder, so a developer's own themes never change a test."""

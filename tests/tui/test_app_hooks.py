@@ -59,3 +59,13 @@ async def test_form_commands_do_not_change_what_expect_checks(make_app) -> None:
         text = "\n".join(s.text for s in app.repl.log_widget.lines)
         assert 'ok: recv data is "hello"' in text
         assert "EXPECT FAILED" not in text
+
+
+async def test_scene_selects_c1(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        await app.settle()
+        await wait_for(lambda: app.socket_list.selected == "c1")
+        assert app.socket_list.selected == "c1", (app.socket_list.selected, app._initial_select, rows(app))
+        detail = app.query_one("#detail")
+        assert await wait_for(lambda: str(detail.border_title).startswith("c1 ·")), detail.border_title
