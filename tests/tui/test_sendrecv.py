@@ -322,3 +322,24 @@ def test_entry_render_shows_truncation_and_what_was_hidden() -> None:
     assert "from 127.0.0.1:9" in text
     big = Entry("recv a 9000", "recv", ret=9000, data=b"z" * 16, hidden=8984)
     assert "… 8984 more bytes not shown" in big.render(16).plain
+
+
+async def test_a_flood_of_calls_keeps_the_view_bounded_and_says_so(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_tab(app, pilot, "c1")
+        for _ in range(5):
+            app.run_command("send c1 x count=50")
+            await app.settle(timeout=10)
+        await pilot.pause()
+        hist = panel(app).histories["c1"]
+        assert len(hist.entries) == MAX_ENTRIES and hist.dropped == 250 - MAX_ENTRIES
+        # one huge batch shows its newest MAX_NEW_PER_BATCH and counts the rest
+        app.run_command("send c1 y count=2000")
+        await app.settle(timeout=10)
+        await pilot.pause()
+        assert len(hist.entries) == MAX_ENTRIES and hist.dropped > 250
+        assert hist.entries[-1].header == "send c1 y"
+        assert len(entries(app)) == len(hist.entries)
+        title = str(panel(app).query_one("#sr-view").border_title)
+        assert f"+{hist.dropped:,} older entries dropped" in title
