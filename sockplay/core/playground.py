@@ -664,6 +664,7 @@ class Playground:
             raise UsageError(f"anc {anc} is negative; expected a control buffer size such as 256 (0 for none)")
         bits = _flag_bits(flags)
         out = Outcome("recvmsg", name)
+        out.peeked = bool(bits & _MSG_PEEK)
         d = s.__dict__
         stype = d.get("_sp_type")
         if stype is None:

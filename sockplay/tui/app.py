@@ -475,7 +475,12 @@ class SockplayApp(App[int]):
                 lines.extend(self._outcome_lines(outs[0]))
             elif outs:
                 lines.append((fold(outs), "ok"))
-                lines.extend(self._outcome_lines(outs[-1], prefix="last "))
+                last = outs[-1]
+                drained = last.errno == "EAGAIN" and r.command.name.startswith("recv")
+                if drained and any(o.errno is None for o in outs):
+                    lines.append(("last = -1 EAGAIN: the queue is empty (a drain ends this way)", "note"))
+                else:
+                    lines.extend(self._outcome_lines(last, prefix="last "))
             lines.extend((fz.text(t), "ok") for t in r.lines)
             if r.expect is not None:
                 e = r.expect
@@ -503,8 +508,6 @@ class SockplayApp(App[int]):
 
     def on_command_done(self, msg: CommandDone) -> None:
         repl = self.repl
-        if msg.origin == "welcome" and "c1" in self.pg.sockets:
-            self.socket_list.select("c1")
         prefix = f"[{msg.line}] " if msg.late else ""
         for text, kind in msg.lines:
             repl.result(prefix + text, kind)
@@ -577,6 +580,8 @@ class SockplayApp(App[int]):
 
     def on_journal_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
+        if not self.query(PollPane):
+            return  # a batch that arrives while the app is closing has nowhere to go
         with self.batch_update():
             self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
             self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])

@@ -69,3 +69,28 @@ async def test_scene_selects_c1(make_app) -> None:
         assert app.socket_list.selected == "c1", (app.socket_list.selected, app._initial_select, rows(app))
         detail = app.query_one("#detail")
         assert await wait_for(lambda: str(detail.border_title).startswith("c1 ·")), detail.border_title
+
+
+async def test_selection_stays_on_its_socket_when_a_row_above_goes(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.socket_list.select("a1")
+        assert await wait_for(lambda: app.socket_list.selected == "a1")
+        await type_line(pilot, "close c1")
+        await app.settle()
+        assert await wait_for(lambda: "c1" not in rows(app))
+        await pilot.pause(0.1)
+        assert app.socket_list.selected == "a1"
+
+
+async def test_drain_ends_with_a_quiet_eagain(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        await type_line(pilot, "send c1 hello")
+        await type_line(pilot, "recv a1 2 dontwait count=10")
+        await app.settle()
+        text = "\n".join(s.text for s in app.repl.log_widget.lines)
+        assert "the queue is empty (a drain ends this way)" in text
+        assert "last = -1 EAGAIN\n" not in text + "\n"

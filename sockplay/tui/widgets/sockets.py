@@ -77,6 +77,7 @@ class SocketList(DataTable):
                 )
             wanted[name] = cells
         before = self.cursor_row
+        before_name = self.selected
         current = self._rows
         for name in [n for n in current if n not in wanted]:
             self.remove_row(name)
@@ -90,7 +91,10 @@ class SocketList(DataTable):
                     if new != was:
                         self.update_cell(name, key, self._cell(key, new))
             current[name] = cells
-        if self.row_count and (before is None or before >= self.row_count):
+        if before_name in current:
+            if self.get_row_index(before_name) != self.cursor_row:
+                self.move_cursor(row=self.get_row_index(before_name))  # keep the selection by name
+        elif self.row_count and (before is None or before >= self.row_count):
             self.move_cursor(row=self.row_count - 1)
 
     def _cells(self, cells: tuple[str, ...]) -> list[Any]:
