@@ -11,14 +11,14 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .tmux import PYTHON, WAIT, Tmux
 
 pytestmark = [
     pytest.mark.e2e,
@@ -27,57 +27,6 @@ pytestmark = [
     ),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-WAIT = 8.0  # seconds any text may take to show
-
-
-class Tmux:
-    """One detached tmux session on its own server socket."""
-
-    def __init__(self) -> None:
-        self.server = f"sockplay-app-e2e-{uuid.uuid4().hex[:8]}"
-        self.session = "app"
-
-    def tmux(self, *args: str) -> str:
-        cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
-
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
-        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
-
-    def type(self, line: str) -> None:
-        self.keys("-l", line)
-        self.keys("Enter")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session)
-
-    def wait_until(self, pred, what: str, timeout: float = WAIT) -> str:
-        """Poll the screen until `pred(screen)` holds (tmux redraws asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if pred(screen):
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not show within {timeout} s; the screen:\n{screen}")
-            time.sleep(0.05)
-
-    def wait_for(self, text: str, timeout: float = WAIT) -> str:
-        return self.wait_until(lambda s: text in s, repr(text), timeout)
-
-    def dead_status(self) -> tuple[bool, str]:
-        out = self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead} #{pane_dead_status}")
-        dead, _, status = out.strip().partition(" ")
-        return dead == "1", status
-
-    def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
 
 
 def poll_pane(screen: str) -> list[str]:
@@ -100,7 +49,7 @@ def repl_lines(screen: str) -> list[str]:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Tmux]:
-    t = Tmux()
+    t = Tmux("app")
     env = {k: v for k, v in os.environ.items() if k != "SOCKPLAY_FROZEN"}
     python = PYTHON if PYTHON.exists() else Path(sys.executable)
     settings = {

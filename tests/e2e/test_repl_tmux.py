@@ -3,73 +3,26 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from .tmux import PYTHON, Tmux
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed; the real-terminal test needs it"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-
-
-class Tmux:
-    """One detached tmux session on a private server socket, so nothing else is touched."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.server = f"sockplay-e2e-{uuid.uuid4().hex[:8]}"
-        self.session = "repl"
-        self.tmp = tmp
-
-    def tmux(self, *args: str) -> str:
-        cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
-
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
-        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
-
-    def type(self, line: str) -> None:
-        self.tmux("send-keys", "-t", self.session, "-l", line)
-        self.keys("Enter")
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session)
-
-    def wait_for(self, text: str, timeout: float = 5.0) -> str:
-        """Poll the screen until `text` shows (tmux redraws asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen:\n{screen}")
-            time.sleep(0.05)
-
-    def dead(self) -> bool:
-        return self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead}").strip() == "1"
-
-    def kill(self) -> None:
-        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
 
 
 @pytest.fixture
 def term(tmp_path: Path) -> Iterator[Tmux]:
-    t = Tmux(tmp_path)
+    t = Tmux("repl")
     state = tmp_path / "state"
-    t.start(f"env XDG_STATE_HOME={state} TERM=xterm-256color {PYTHON if PYTHON.exists() else sys.executable} "
+    t.start(f"env XDG_STATE_HOME={state} TERM=xterm-256color {PYTHON} "
             f"-m sockplay repl")
     try:
         t.wait_for("sockplay>", timeout=10)

@@ -1,0 +1,67 @@
+"""A private tmux server for end-to-end tests: type into a real terminal, read the screen back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+_VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+PYTHON = _VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable)
+WAIT = 8.0  # seconds any text may take to show
+
+
+class Tmux:
+    """One detached 120x40 tmux session on its own server socket, so nothing else is touched."""
+
+    def __init__(self, session: str = "e2e") -> None:
+        self.server = f"sockplay-{session}-{uuid.uuid4().hex[:8]}"
+        self.session = session
+
+    def tmux(self, *args: str) -> str:
+        cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
+
+    def start(self, command: str) -> None:
+        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
+        self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", self.session, *keys)
+
+    def type(self, line: str) -> None:
+        self.keys("-l", line)
+        self.keys("Enter")
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.session)
+
+    def wait_until(self, pred: Callable[[str], bool], what: str, timeout: float = WAIT) -> str:
+        """Poll the screen until `pred(screen)` holds (tmux redraws asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if pred(screen):
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not show within {timeout} s; the screen:\n{screen}")
+            time.sleep(0.05)
+
+    def wait_for(self, text: str, timeout: float = WAIT) -> str:
+        return self.wait_until(lambda s: text in s, repr(text), timeout)
+
+    def dead_status(self) -> tuple[bool, str]:
+        """Whether the program has exited, and its exit status."""
+        out = self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead} #{pane_dead_status}")
+        dead, _, status = out.strip().partition(" ")
+        return dead == "1", status
+
+    def dead(self) -> bool:
+        return self.dead_status()[0]
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
