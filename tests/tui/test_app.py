@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 from textual.notifications import Notify
 from textual.widgets import Input
 
-from sockplay.tui.app import SockplayApp
 from sockplay.tui.widgets.panes import AncillaryPane, PollPane, SyscallPane
 from sockplay.tui.widgets.repl import CommandLine
 from sockplay.tui.widgets.sockets import SocketList
 
 from .conftest import SIZE
-
-
-def repl_text(app: SockplayApp) -> str:
-    return "\n".join(strip.text for strip in app.repl.log_widget.lines)
-
-
-def rows(app: SockplayApp) -> list[str]:
-    table = app.query_one(SocketList)
-    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
-
-
-async def type_line(pilot, text: str) -> None:
-    await pilot.press(*[c if c != " " else "space" for c in text], "enter")
-
-
-async def wait_for(pred, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        await asyncio.sleep(0.02)
-    return pred()
+from .pilot import repl_text, rows, type_line, wait_for
 
 
 async def test_scene_opens_tcp_and_udp_pairs(make_app) -> None:

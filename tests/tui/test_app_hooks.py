@@ -6,7 +6,7 @@ from sockplay.tui.widgets.options_form import OptionsForm
 from sockplay.tui.widgets.sendrecv import SendRecvPanel
 
 from .conftest import SIZE
-from .test_app import rows, type_line, wait_for
+from .pilot import rows, type_line, wait_for
 
 
 async def test_socket_views_follow_selection_and_get_calls(make_app) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from sockplay.tui.widgets.panes import PollPane, SyscallPane
 from sockplay.tui.widgets.repl import CommandLine
 
 from .conftest import SIZE
+from .pilot import repl_text, wait_for
 
 
 @pytest.fixture
@@ -27,21 +27,8 @@ def make_lesson_app(no_user_themes: Path):
     return make
 
 
-def repl_text(app: LessonApp) -> str:
-    return "\n".join(strip.text for strip in app.repl.log_widget.lines)
-
-
 def panel_text(app: LessonApp) -> str:
     return app.query_one(LessonPanel).plain()
-
-
-async def wait_for(pred, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        await asyncio.sleep(0.02)
-    return pred()
 
 
 async def next_step(app: LessonApp, pilot, key: str = "ctrl+n") -> None:

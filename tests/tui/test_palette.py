@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -15,20 +13,12 @@ from sockplay.tui.app import SockplayApp
 from sockplay.tui.palette import SockplayProvider, command_line_for, option_line_for
 
 from .conftest import SIZE
+from .pilot import wait_for
 
 
 @pytest.fixture(autouse=True)
 def private_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOCKPLAY_HISTORY", str(tmp_path / "history"))
-
-
-async def wait_for(pred, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        await asyncio.sleep(0.05)
-    return pred()
 
 
 def hits(app: SockplayApp) -> list[str]:

@@ -6,9 +6,7 @@ playground for socket names, recordings replay through the script runner.
 
 from __future__ import annotations
 
-import asyncio
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from sockplay.tui.widgets.completion import MAX_ROWS
 from sockplay.tui.widgets.repl import HISTORY_ENV, CommandLine, history_path
 
 from .conftest import SIZE
+from .pilot import keys, repl_text, type_line, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -30,29 +29,8 @@ def private_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def keys(text: str) -> list[str]:
-    return ["space" if c == " " else c for c in text]
-
-
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*keys(text))
-
-
-async def type_line(pilot, text: str) -> None:
-    await pilot.press(*keys(text), "enter")
-
-
-def repl_text(app: SockplayApp) -> str:
-    return "\n".join(strip.text for strip in app.repl.log_widget.lines)
-
-
-async def wait_for(pred, timeout: float = 4.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        await asyncio.sleep(0.02)
-    return pred()
 
 
 def line_of(app: SockplayApp) -> CommandLine:

@@ -21,7 +21,7 @@ from sockplay.tui.widgets.sendrecv import (
 )
 
 from .conftest import SIZE
-from .test_app import repl_text, type_line, wait_for
+from .pilot import repl_text, type_line, wait_for
 
 
 # ---------------------------------------------------------------------------- helpers
