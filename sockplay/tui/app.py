@@ -271,7 +271,8 @@ class SockplayApp(App[int]):
         self.pg = playground if playground is not None else Playground()
         self.ready: dict[str, list[str]] = {}
         self.auto_accept: set[str] = set()
-        self._initial_select: str | None = None  # selected once it appears (the scene's c1)
+        self._initial_select: str | None = None
+        self._views: list[SocketView] | None = None  # the SocketView widgets (they never change)  # selected once it appears (the scene's c1)
         if self.options.history_file is not None:
             self.options.extra.setdefault("history_file", str(self.options.history_file))  # listeners whose connections are accepted as they arrive
         self.theme_specs: dict[str, ThemeSpec] = {}
@@ -508,6 +509,9 @@ class SockplayApp(App[int]):
 
     def on_command_done(self, msg: CommandDone) -> None:
         repl = self.repl
+        if msg.origin == "welcome" and self._initial_select is not None:
+            self.refresh_sockets()  # the scene is done: select its socket now, or give up waiting
+            self._initial_select = None
         prefix = f"[{msg.line}] " if msg.late else ""
         for text, kind in msg.lines:
             repl.result(prefix + text, kind)
@@ -598,7 +602,10 @@ class SockplayApp(App[int]):
                 self.run_command(f"accept {name}", origin="auto-accept")
 
     def _socket_views(self) -> list[SocketView]:
-        return [w for w in self.query("*") if isinstance(w, SocketView)]
+        """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
+        if not self._views:
+            self._views = [w for w in self.query("*") if isinstance(w, SocketView)]
+        return self._views
 
     def set_auto_accept(self, name: str, on: bool) -> None:
         """Accept every connection that arrives on listener `name` (each accept is a shown command)."""
@@ -649,6 +656,8 @@ class SockplayApp(App[int]):
         info = next((i for i in infos if i["name"] == name), None)
         if info is None:
             return
+        if self._initial_select is not None and name != self._initial_select:
+            return  # the scene is still opening: skip the sockets that are selected on the way
         for view in self._socket_views():
             view.show_socket(name, info)
         fz = self.freezer

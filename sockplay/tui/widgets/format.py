@@ -38,7 +38,7 @@ class Freezer:
         r"^(\w+\()(\d+)(?=[,)])|(?<=fd=)(\d+)|(?<=\[)(\d+)(?=, \d+\])|(?<=, )(\d+)(?=\]\))"
     )
 
-    _TV_RE = re.compile(r"(tv_sec=|tv_usec=|tv_nsec=)\d+")
+    _TV_RE = re.compile(r"tv_sec=(\d+), (tv_usec|tv_nsec)=\d+")
 
     def __init__(self, frozen: bool = False) -> None:
         self.frozen = frozen
@@ -129,8 +129,10 @@ class Freezer:
             return str(self.fd(int(m.group(0))))
 
         text = self._FD_RE.sub(fd_sub, text)
+        # timestamps (seconds since the epoch) vary; timeouts such as SO_RCVTIMEO's do not
         text = self._TV_RE.sub(
-            lambda m: m.group(1) + ("1700000000" if m.group(1) == "tv_sec=" else "0"), text
+            lambda m: f"tv_sec=1700000000, {m.group(2)}=0" if int(m.group(1)) >= 100_000_000 else m.group(0),
+            text,
         )
         # socket() and accept() return a new fd
         m = re.match(r"^(socket|accept4?)\(.*\) = (\d+)$", text)

@@ -39,10 +39,18 @@ READ_AHEAD = 2  # rows below the visible ones read in the same batch, so a small
 READ_DELAY = 0.12  # seconds: a burst of selection/scroll/filter changes makes one read
 HINT = "values: real getsockopt calls, see System calls"
 IDLE_HELP = (
-    "Every value here comes from a real getsockopt, shown in System calls (not in your script): the form "
-    "reads the rows on screen once per socket, never SO_ERROR (reading clears it); ctrl+r reads again. "
-    "/ filters · Tab or ↑↓ move · Enter applies a typed value · a Switch applies at once."
+    "Values are real getsockopt calls on the rows shown (never SO_ERROR: reading clears it); ctrl+r rereads. "
+    "/ filters · ↑↓ move · Enter applies · focus a row to learn what it does."
 )
+# Shown first within their level: what people reach for most; the rest follow in catalog order.
+COMMON = (
+    "SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "SO_LINGER", "SO_REUSEADDR", "SO_REUSEPORT",
+    "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_RCVLOWAT", "SO_PEEK_OFF", "SO_TIMESTAMP", "SO_RXQ_OVFL",
+    "SO_OOBINLINE", "SO_BROADCAST", "SO_ERROR", "SO_TYPE",
+    "TCP_NODELAY", "TCP_CORK", "TCP_INFO", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+    "IP_TTL", "IP_TOS", "IP_RECVERR", "IPV6_V6ONLY",
+)
+_RANK = {name: i for i, name in enumerate(COMMON)}
 INT_KINDS = frozenset({"int", "size", "u64", "rate", "bpf_fd", "ignored"})
 
 
@@ -170,7 +178,7 @@ class OptionGroup(Vertical):
             heading = Static(f"{LEVEL_TITLES.get(level, level)}  ({level})", classes="opt-heading")
             heading.level = level  # type: ignore[attr-defined]
             self.items.append(heading)
-            for row in rows:
+            for row in sorted(rows, key=lambda r: _RANK.get(r.name, len(_RANK))):
                 line = OptionLine(row)
                 self.lines.append(line)
                 self.items.append(line)

@@ -363,7 +363,9 @@ class ReplPane(Vertical):
         # which is 80 under run_test whatever the terminal size.
         log = self.log_widget
         width = log.scrollable_content_region.width - 1
-        log.write(text, width=width if width > 20 else None)
+        if width <= 20:  # not laid out yet: the pane spans the screen (borders and scrollbar aside)
+            width = self.app.size.width - 5
+        log.write(text, width=max(width, 20))
 
     def result(self, text: str, kind: str = "ok") -> None:
         """A result line: kind is ok, error, explain, info or note."""
