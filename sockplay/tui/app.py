@@ -727,8 +727,11 @@ class SockplayApp(App[int]):
         deadline = time.monotonic() + timeout
 
         def quiet() -> bool:
-            # everything ran, or what still runs is blocked in the engine (a pending recv)
+            # everything ran, or what still runs is blocked in the engine (a pending recv);
+            # and no view has calls scheduled (the option form reads values after a short delay)
             r = self.runner
+            if any(view.busy for view in self._socket_views()):
+                return False
             return r.idle or (r.queued == 0 and bool(self.pg.pending()))
 
         while not quiet() and time.monotonic() < deadline:

@@ -20,5 +20,10 @@ class SocketView:
         """The selection changed (or the selected socket's info did); `info` is Playground.info()."""
         self.socket_name = name
 
+    @property
+    def busy(self) -> bool:
+        """True while the view has work scheduled that will make calls (tests and screenshots wait)."""
+        return False
+
     def journal_calls(self, events: list[Any]) -> None:
         """Call events from the latest journal batch, oldest first (`ev.sock`, `ev.outcome`)."""

@@ -36,6 +36,7 @@ from sockplay.tui.widgets.base import SocketView
 LEVEL_TITLES = {"SOL_SOCKET": "Socket", "IPPROTO_TCP": "TCP", "IPPROTO_IP": "IP", "IPPROTO_IPV6": "IPv6"}
 NEVER_READ = frozenset({"SO_ERROR"})  # reading it clears the error the person is about to look at
 READ_AHEAD = 2  # rows below the visible ones read in the same batch, so a small scroll costs nothing
+READ_FIRST = 14  # the top rows always read on selection: the same calls whatever the layout's height
 READ_DELAY = 0.12  # seconds: a burst of selection/scroll/filter changes makes one read
 HINT = "values: real getsockopt calls, see System calls"
 IDLE_HELP = (
@@ -431,6 +432,10 @@ class OptionsForm(SocketView, Vertical):
         self.query_one("#opt-hint", Static).update(text)
 
     # -- reading values --------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._read_timer is not None
+
     def schedule_read(self) -> None:
         """Read the visible rows' values soon (one command line for a burst of changes)."""
         if self._read_timer is not None:
@@ -454,7 +459,9 @@ class OptionsForm(SocketView, Vertical):
             return
         states = self._states()
         want = []
-        for line in self.visible_lines(READ_AHEAD):
+        lines = self.visible_lines(READ_AHEAD)
+        first = [w for w in self.group.visible_order()[:READ_FIRST] if isinstance(w, OptionLine)]
+        for line in first + [ln for ln in lines if ln not in first]:
             row = line.row
             if not row.readable or row.name in NEVER_READ:
                 continue
