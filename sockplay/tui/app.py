@@ -370,6 +370,8 @@ class SockplayApp(App[int]):
         if self.frozen:
             for inp in self.query(Input):
                 inp.cursor_blink = False
+            # how much scrolled past depends on timing; the visible lines do not (snapshots)
+            self.screen.add_class("-frozen")
         self._update_subtitle()
         self.repl.command_line.focus()
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input, TabbedContent
+
 from sockplay.tui.app import AppOptions, SockplayApp
+from sockplay.tui.widgets.options_form import OptionsForm
 from sockplay.tui.widgets.panes import PollPane
 
 SIZE = (120, 40)
@@ -82,6 +85,22 @@ async def peek_steps(app: SockplayApp, pilot: Any) -> None:
     await run(app, pilot, "recv a1 2 peek")
     await run(app, pilot, "recv a1 5")
     await wait_ready(app, "a1", "POLLIN", present=False)
+    app.socket_list.select("a1")  # its Send/Recv tab shows the peeks marked as peeked
+    app.query_one("#tabs", TabbedContent).active = "tab-sendrecv"
+    await finish(app, pilot)
+
+
+async def options_steps(app: SockplayApp, pilot: Any) -> None:
+    """The option form: SO_RCVBUF asked 4096, the kernel reports 8192; its help below."""
+    await quiesce(app, pilot)
+    await run(app, pilot, "setsockopt c1 SO_RCVBUF 4096")
+    form = app.query_one(OptionsForm)
+    form.query_one("#opt-filter", Input).value = "rcv"
+    await pilot.pause(0.3)
+    await app.settle()
+    lines = form.visible_lines()
+    if lines:
+        lines[0].control.focus()
     await finish(app, pilot)
 
 
@@ -112,6 +131,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("presenter", start_steps, {"theme": "presenter"}, "the presenter theme, for projectors"),
     Scene("light", start_steps, {"theme": "light"}, "the light theme"),
     Scene("peek", peek_steps, {}, "a MSG_PEEK session"),
+    Scene("options", options_steps, {}, "the option form: asked 4096, the kernel doubles it"),
     Scene("rxq-ovfl", rxq_ovfl_steps, {}, "a UDP flood counted by SO_RXQ_OVFL"),
 )
 

@@ -54,13 +54,20 @@ class CompletionMenu(OptionList):
         width = width_text + (width_meta + 2 if width_meta else 0) + 5
         screen_w = self.screen.size.width if self.is_attached else anchor.right
         width = min(width, max(20, screen_w - 2))
-        x = max(0, min(x - 2, screen_w - width))
         self.styles.width = width
         self.styles.height = height
-        self.absolute_offset = Offset(x, max(0, anchor.y - height))
+        self.place(anchor, x)
         self.display = True
         self.highlighted = 0
         self.scroll_to_highlight()
+
+    def place(self, anchor: Region, x: int) -> None:
+        """Put the box's bottom edge on `anchor`'s top (again after a relayout moved the anchor)."""
+        screen_w = self.screen.size.width if self.is_attached else anchor.right
+        width = int(self.styles.width.value) if self.styles.width is not None else 20
+        height = int(self.styles.height.value) if self.styles.height is not None else 3
+        x = max(0, min(x - 2, screen_w - width))
+        self.absolute_offset = Offset(x, max(0, anchor.y - height))
 
     def close(self) -> None:
         self.candidates = []

@@ -241,6 +241,12 @@ class CommandLine(Input):
             return
         x = self.cursor_screen_offset.x - found[0].length
         self.menu.open(found, self.region, x)
+        # a relayout may still be pending (the line just grew, the log scrolled): place it again after
+        self.call_after_refresh(self._replace_menu, x)
+
+    def _replace_menu(self, x: int) -> None:
+        if self.menu is not None and self.menu.is_open:
+            self.menu.place(self.region, x)
 
     def close_menu(self) -> None:
         if self.menu is not None:
