@@ -225,16 +225,22 @@ def test_bind_twice_in_use(pg: Playground) -> None:
     assert out.error
 
 
-def test_blocking_recv_cancelled_by_another_thread(pg: Playground) -> None:
+def blocked_recv(pg: Playground) -> tuple[threading.Thread, dict]:
+    """A pair a-b with a blocking `recv b 10` waiting in another thread."""
     pg.socketpair("a", "b")
-    result = {}
+    result: dict = {}
     t = threading.Thread(target=lambda: result.setdefault("out", pg.recv("b", 10)))
     t.start()
-    for _ in range(200):
+    for _ in range(500):
         if pg.pending():
             break
         time.sleep(0.01)
     assert pg.pending() == ["b"]
+    return t, result
+
+
+def test_blocking_recv_cancelled_by_another_thread(pg: Playground) -> None:
+    t, result = blocked_recv(pg)
     assert pg.cancel("b") == 1
     t.join(5)
     assert not t.is_alive()
@@ -247,24 +253,14 @@ def test_blocking_recv_cancelled_by_another_thread(pg: Playground) -> None:
 
 
 def test_blocking_recv_woken_by_close(pg: Playground) -> None:
-    pg.socketpair("a", "b")
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault("out", pg.recv("b", 10)))
-    t.start()
-    while not pg.pending():
-        time.sleep(0.01)
+    t, result = blocked_recv(pg)
     pg.close("b")
     t.join(5)
     assert result["out"].errno == "EINTR" and "closed" in result["out"].error
 
 
 def test_blocking_recv_returns_when_data_arrives(pg: Playground) -> None:
-    pg.socketpair("a", "b")
-    result = {}
-    t = threading.Thread(target=lambda: result.setdefault("out", pg.recv("b", 10)))
-    t.start()
-    while not pg.pending():
-        time.sleep(0.01)
+    t, result = blocked_recv(pg)
     pg.send("a", b"hi")
     t.join(5)
     assert result["out"].data == b"hi"
