@@ -170,22 +170,22 @@ async def test_auto_runs_each_step_after_the_delay_and_space_pauses(make_lesson_
     lesson = parse(TINY, "tiny")
     app = make_lesson_app(lesson, auto=0.05)
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_for(lambda: app.next_index == 3 and app.running is None)
+        assert await wait_for(lambda: app.next_index == 3 and app.running is None, timeout=15)
         await app.settle()
         assert "done: 3 of 3 steps ran" in panel_text(app)
         assert "expects held: 2" in panel_text(app)
 
-    slow = make_lesson_app(lesson, auto=2.0)
+    slow = make_lesson_app(lesson, auto=4.0)  # a countdown long enough to pause on a loaded machine
     async with slow.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert await wait_for(lambda: "runs in" in panel_text(slow))  # the countdown is visible
+        await pilot.press("f3")  # the panel's focus key: space must reach the panel, not the REPL
         await pilot.press("space")
-        await pilot.pause()
-        assert "paused" in panel_text(slow)
-        await asyncio.sleep(2.2)
+        assert await wait_for(lambda: "paused" in panel_text(slow)), panel_text(slow)
+        await asyncio.sleep(4.3)
         assert slow.next_index == 0  # paused past the delay: nothing ran
         await pilot.press("space")
-        assert await wait_for(lambda: slow.next_index >= 1, timeout=4)
+        assert await wait_for(lambda: slow.next_index >= 1, timeout=8)
 
 
 async def test_restart_closes_everything_and_starts_over(make_lesson_app) -> None:
