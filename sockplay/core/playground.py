@@ -197,9 +197,6 @@ class Playground:
         out.error = errnos.explain(out.errno, out.syscall, self._ctx(s, **ctx))
         return out
 
-    def _fd(self, s: socket.socket) -> int:
-        return s.fileno()
-
     def _family(self, s: socket.socket) -> int:
         return int(s.family)
 
