@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from sockplay import __version__
+
 # subcommand -> (module, function). The function takes the parsed args, returns an exit status.
 HANDLERS: dict[str, tuple[str, str]] = {
     "tui": ("sockplay.tui.app", "tui_cli"),
@@ -36,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal playground for Linux sockets.",
         epilog="With no subcommand, opens the app (same as `sockplay tui`).",
     )
+    parser.add_argument("--version", action="version", version=f"sockplay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     _tui_args(sub.add_parser("tui", help="open the app (the default)"))
@@ -72,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     args = parser.parse_args(argv)
     module, func = HANDLERS[args.command]
