@@ -94,6 +94,8 @@ class Event:
                 d["new_sockets"] = o.new_sockets
             if o.notes:
                 d["notes"] = o.notes
+        if "seq" in self.fields:  # a "wire" event's seq is the TCP sequence number; the journal's moves aside
+            d["journal_seq"] = self.seq
         for k, v in self.fields.items():
             d[k] = _jsonable(v)
         return d

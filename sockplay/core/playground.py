@@ -37,6 +37,7 @@ from sockplay.core.journal import Event, Journal
 from sockplay.core.outcome import Outcome
 from sockplay.core.sockets import NAME_RE, PlainFd, PlaySocket, tcp_state
 from sockplay.core.watcher import Watcher
+from sockplay.core.wire.capture import Capture
 
 flags_mod = flags  # for methods whose `flags` parameter hides the module
 
@@ -102,6 +103,7 @@ class Playground:
         self._listeners: list[Any] = []  # callables told when the socket set changes (the watcher)
         self.pid = os.getpid()
         self._watcher: Watcher | None = None
+        self._wire: Capture | None = None  # the packet capture, while `wire on`
         self._sig_seen: dict[str, int] = {}
         if threading.current_thread() is threading.main_thread():
             signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
@@ -176,6 +178,9 @@ class Playground:
         w = self._watcher
         if w is not None:
             w.poke()  # bits already reported may have gone away because of this call
+        wc = self._wire
+        if wc is not None:
+            wc.after(out)  # a new port or socket: the capture's filter and names follow
         return out
 
     def _ctx(self, s: socket.socket | None, **extra: Any) -> dict[str, Any]:
@@ -426,6 +431,8 @@ class Playground:
         addr_text = addresses.format(sa, fam)
         fd = s.fileno()
         blocking = not s.nonblocking()
+        if self._wire is not None:
+            self._wire.before_send(name, sa, fam)
         try:
             if blocking and s.type == socket.SOCK_STREAM and fam in (socket.AF_INET, socket.AF_INET6):
                 fl = _fcntl.fcntl(fd, _fcntl.F_GETFL)
@@ -544,6 +551,8 @@ class Playground:
         sa = self.resolve_addr(addr, fam) if addr is not None else None
         out = Outcome(syscall, sock=name)
         if sa is not None:
+            if self._wire is not None:
+                self._wire.before_send(name, sa, fam)
             text, length = addresses.strace_sockaddr(sa, fam)
             tail = [text, str(length)]
         else:
@@ -813,6 +822,8 @@ class Playground:
             anc.append((int(level), int(typ), bytes(raw)))
         out = Outcome("sendmsg", sock=name)
         fd = s.fileno()
+        if sa is not None and self._wire is not None:
+            self._wire.before_send(name, sa, fam)
         try:
             call_bits = bits
             if self._must_wait(s, select.POLLOUT, bits):
@@ -972,6 +983,7 @@ class Playground:
                 os.unlink(path)
         self._created_paths.clear()
         self.stop_watcher()
+        self.wire_off()
         signals.unregister(self)
         self.journal.flush()
 
@@ -1207,6 +1219,70 @@ class Playground:
         self.journal.emit(Event("signal", became[0] if len(became) == 1 else None, None, None, signal=signame,
                                 socks=became,
                                 states={n: flags.bits_list(st, flags.POLL_BITS) for n, st in states.items()}))
+
+    # ------------------------------------------------------------------ the wire
+    @property
+    def wire(self) -> Capture | None:
+        """The packet capture while `wire on` (None when off)."""
+        return self._wire
+
+    def wire_on(self, names: Sequence[str] = (), pcap: str | None = None) -> str | None:
+        """Capture the packets of these sockets (all when none named) on loopback.
+
+        Returns None when capturing, else why it cannot (no CAP_NET_RAW, ...).
+        `pcap` also writes every captured packet to that file as it arrives.
+        """
+        for n in names:
+            self.get(n)
+        with self._lock:
+            cap = self._wire or Capture(self)
+        cap.watch(list(names))
+        if pcap:
+            cap.add_writer(pcap)
+        if cap.running:
+            self._wire = cap
+            return None
+        reason = cap.start()
+        if reason is not None:
+            cap.close()
+            self.journal.emit(Event("note", text=f"wire: {reason}", wire=True, reason=reason))
+            return reason
+        self._wire = cap
+        who = ", ".join(names) if names else "every socket"
+        self.journal.emit(Event("note", text=f"wire: capturing on {cap.iface} for {who} "
+                                "(sockplay's own AF_PACKET socket, filtered to the playground's ports)",
+                                wire=True, reason=None))
+        return None
+
+    def wire_off(self, names: Sequence[str] = ()) -> None:
+        """Stop capturing (or leave out these sockets only)."""
+        cap = self._wire
+        if cap is None:
+            return
+        if not cap.unwatch(list(names)):
+            return
+        self._wire = None
+        cap.close()
+        self.journal.emit(Event("note", text=f"wire: stopped after {cap.packets} packets", wire=True, reason=None))
+
+    def wire_save(self, path: str) -> int:
+        """Write the packets captured so far to a pcap file; returns how many."""
+        cap = self._wire
+        if cap is None:
+            raise UsageError("the wire is off: nothing captured to save (use wire on first)")
+        try:
+            return cap.save(path)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path!r}: {exc.strerror}") from None
+
+    def wire_status(self) -> dict[str, Any]:
+        """For views: running, why not, packet and drop counts, whether only unix sockets are open."""
+        cap = self._wire
+        if cap is not None:
+            return cap.status()
+        inet = any(getattr(o, "family", None) in (socket.AF_INET, socket.AF_INET6) for o in list(self.sockets.values()))
+        return {"running": False, "reason": None, "packets": 0, "dropped": 0, "ports": [], "only": None,
+                "unix_only": bool(self.sockets) and not inet, "iface": "lo"}
 
     # ------------------------------------------------------------------ info for views
     def info(self, name: str) -> dict[str, Any]:

@@ -1,0 +1,324 @@
+"""Capture the playground's own packets on loopback: AF_PACKET, a TPACKET_V3 ring, a thread of its own.
+
+The kernel fills a ring of blocks shared with us by mmap; a block is handed over
+when full or after RETIRE_MS, so the thread wakes a few dozen times a second at
+most under a flood and never while the wire is quiet. A classic BPF filter built
+from the playground's ports (wire/filter.py) makes the kernel drop everything
+else before it is copied. Each packet becomes a "wire" Event in the journal,
+stamped with the kernel's receive time, the same clock as the calls' events.
+
+The capture socket is sockplay's own, not one of the user's, so its calls are
+not in the trace; what it does is said in a note when it starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import select
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from sockplay.core import bpf
+from sockplay.core.journal import Event
+from sockplay.core.wire import filter as wfilter
+from sockplay.core.wire import pcap
+from sockplay.core.wire.decode import Packet, Relative, decode
+from sockplay.core.wire.table import Table
+
+if TYPE_CHECKING:
+    from sockplay.core.outcome import Outcome
+    from sockplay.core.playground import Playground
+
+SOL_PACKET = 263
+PACKET_RX_RING = 5
+PACKET_STATISTICS = 6
+PACKET_VERSION = 10
+TPACKET_V3 = 2
+ETH_P_ALL = 0x0003
+SO_ATTACH_FILTER = 26
+TP_STATUS_USER = 1
+
+BLOCK_SIZE = 1 << 18  # 256 KiB per block
+BLOCK_NR = 16  # 4 MiB in all
+FRAME_SIZE = 2048
+RETIRE_MS = 10  # a block with packets in it is handed over after this long at most
+KEEP_FRAMES = 50_000  # frames kept for `wire save`
+IFACE = "lo"
+
+NO_CAP = ("capturing packets needs CAP_NET_RAW (an AF_PACKET socket); run sockplay as root or give "
+          "python that capability (setcap cap_net_raw+ep)")
+UNIX_ONLY = "only unix sockets are open, and unix sockets never reach the wire: nothing to capture"
+PORT_CALLS = frozenset(("bind", "listen", "connect", "accept", "close"))
+SEND_CALLS = frozenset(("sendto", "send", "sendmsg"))
+
+
+class Capture:
+    """The wire tap of one Playground. `start` returns None, or why capture is not possible."""
+
+    def __init__(self, pg: Playground, iface: str = IFACE) -> None:
+        self.pg = pg
+        self.iface = iface
+        self.table = Table()
+        self.only: set[str] | None = None  # None: every socket
+        self.excluded: set[str] = set()
+        self.talked: dict[str, set[int]] = {}  # destination ports each socket sent to or connected to
+        self.ports: frozenset[int] = frozenset()
+        self.reason: str | None = None
+        self.packets = 0
+        self.dropped = 0  # the ring was full (the kernel counts these)
+        self.frames: deque[tuple[int, int, bytes, int]] = deque(maxlen=KEEP_FRAMES)
+        self.writers: list[pcap.Writer] = []
+        self._rel = Relative()
+        self._names: dict[tuple[str, str, str], tuple[str | None, str | None]] = {}
+        self._sock: socket.socket | None = None
+        self._mm: mmap.mmap | None = None
+        self._prog: bpf.Program | None = None
+        self._efd = -1
+        self._thread: threading.Thread | None = None
+        self._stop = False
+        self._lock = threading.Lock()
+        self._table_time = 0.0  # when the table was last read (packets after it may name newer sockets)
+
+    # -- control ------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop
+
+    def start(self) -> str | None:
+        if self.running:
+            return None
+        try:
+            s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)  # protocol 0: nothing arrives before bind
+        except PermissionError:
+            self.reason = NO_CAP
+            return self.reason
+        except OSError as exc:
+            self.reason = f"cannot open an AF_PACKET socket: {exc.strerror}"
+            return self.reason
+        try:
+            self._sock = s
+            self.refresh(force=True)
+            s.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V3)
+            req = struct.pack("7I", BLOCK_SIZE, BLOCK_NR, FRAME_SIZE, BLOCK_SIZE * BLOCK_NR // FRAME_SIZE,
+                              RETIRE_MS, 0, 0)
+            s.setsockopt(SOL_PACKET, PACKET_RX_RING, req)
+            self._mm = mmap.mmap(s.fileno(), BLOCK_SIZE * BLOCK_NR, mmap.MAP_SHARED,
+                                 mmap.PROT_READ | mmap.PROT_WRITE)
+            s.bind((self.iface, ETH_P_ALL))
+        except OSError as exc:
+            self._close_socket()
+            self.reason = f"cannot capture on {self.iface}: {exc.strerror}"
+            return self.reason
+        self.reason = None
+        self._stop = False
+        self._efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self._thread = threading.Thread(target=self._run, name="sockplay-wire", daemon=True)
+        self._thread.start()
+        return None
+
+    def stop(self) -> None:
+        self._stop = True
+        t, self._thread = self._thread, None
+        if self._efd >= 0:
+            with contextlib.suppress(OSError):
+                os.eventfd_write(self._efd, 1)
+        if t is not None and t.is_alive() and t is not threading.current_thread():
+            t.join(timeout=2)
+        if self._efd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._efd)
+            self._efd = -1
+        self._close_socket()
+        for w in self.writers:
+            w.flush()
+
+    def _close_socket(self) -> None:
+        mm, self._mm = self._mm, None
+        if mm is not None:
+            with contextlib.suppress(BufferError, ValueError):
+                mm.close()
+        s, self._sock = self._sock, None
+        if s is not None:
+            s.close()
+
+    def close(self) -> None:
+        self.stop()
+        for w in self.writers:
+            w.close()
+        self.writers.clear()
+
+    # -- which sockets --------------------------------------------------------------
+    def watch(self, names: list[str]) -> None:
+        """`wire on NAME...`: add these sockets (all of them when none is named)."""
+        if not names:
+            self.only, self.excluded = None, set()
+        elif self.only is not None:
+            self.only |= set(names)
+        self.excluded -= set(names)
+        if not self.running and names:
+            self.only = set(names)
+        self.refresh(force=True)
+
+    def unwatch(self, names: list[str]) -> bool:
+        """`wire off NAME...`: leave these out; returns True when nothing is left to capture."""
+        if not names:
+            return True
+        if self.only is not None:
+            self.only -= set(names)
+            if not self.only:
+                return True
+        else:
+            self.excluded |= set(names)
+        self.refresh(force=True)
+        return False
+
+    def wanted(self, name: str | None) -> bool:
+        if name is None or name in self.excluded:
+            return False
+        return self.only is None or name in self.only
+
+    # -- hooks from the Playground ---------------------------------------------------
+    def before_send(self, name: str, sa: Any, fam: int) -> None:
+        """Before a connect or sendto: let the filter pass the destination port, or the first packet is missed."""
+        if fam not in (socket.AF_INET, socket.AF_INET6) or not isinstance(sa, tuple):
+            return
+        port = int(sa[1])
+        known = self.talked.setdefault(name, set())
+        if port in known:
+            return
+        known.add(port)
+        if self.wanted(name) and port not in self.ports:
+            self.refresh(force=True)
+
+    def after(self, out: Outcome) -> None:
+        """After a call: a new port or socket means a new filter and new names."""
+        sc = out.syscall
+        if sc in PORT_CALLS or (sc in SEND_CALLS and out.sock not in self.table.current):
+            self.refresh()
+
+    def refresh(self, force: bool = False) -> None:
+        """Re-read the sockets' addresses; re-attach the filter when the port set changed."""
+        with self._lock:
+            t0 = time.time()
+            socks = []
+            for name, obj in list(self.pg.sockets.items()):
+                fam = getattr(obj, "family", None)
+                with contextlib.suppress(OSError, ValueError):
+                    socks.append((name, obj.fileno(), int(fam) if fam is not None else -1))
+            self.table.update(socks)
+            self._names = {}
+            self._table_time = t0  # published after the table: packets after t0 may still name nobody yet
+            names = {n for n in list(self.table.current) + list(self.table.closed) if self.wanted(n)}
+            ports = set(self.table.ports(names))
+            for n, ps in self.talked.items():
+                if self.wanted(n):
+                    ports |= ps
+            if ports == self.ports and not force:
+                return
+            self.ports = frozenset(ports)
+            s = self._sock
+            if s is None:
+                return
+            prog = bpf.build(wfilter.program(ports) if ports else [(bpf.RET_K, 0, 0, 0)])
+            with contextlib.suppress(OSError):
+                s.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, prog.fprog)
+            self._prog = prog
+
+    # -- status ------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        inet = bool(self.table.inet_names) or any(
+            getattr(o, "family", None) in (socket.AF_INET, socket.AF_INET6) for o in list(self.pg.sockets.values()))
+        unix_only = bool(self.pg.sockets) and not inet
+        return {"running": self.running, "reason": self.reason, "packets": self.packets, "dropped": self.dropped,
+                "ports": sorted(self.ports), "only": sorted(self.only) if self.only is not None else None,
+                "unix_only": unix_only, "iface": self.iface}
+
+    def save(self, path: str) -> int:
+        """Write the packets kept so far (the last KEEP_FRAMES) to a pcap file."""
+        return pcap.write_file(path, list(self.frames))
+
+    def add_writer(self, path: str) -> pcap.Writer:
+        w = pcap.Writer(path)
+        self.writers.append(w)
+        return w
+
+    # -- the thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        mm, s = self._mm, self._sock
+        if mm is None or s is None:
+            return
+        p = select.poll()
+        p.register(s.fileno(), select.POLLIN | select.POLLERR)
+        p.register(self._efd, select.POLLIN)
+        blk = 0
+        unpack_from = struct.unpack_from
+        while not self._stop:
+            base = blk * BLOCK_SIZE
+            if not unpack_from("I", mm, base + 8)[0] & TP_STATUS_USER:
+                p.poll(1000)
+                continue
+            num, off = unpack_from("II", mm, base + 12)
+            batch = []
+            for _ in range(num):
+                nxt, sec, nsec, snap, length, _st, mac = unpack_from("IIIIIIH", mm, base + off)
+                start = base + off + mac
+                batch.append((sec, nsec, mm[start:start + snap], length))
+                off += nxt
+            struct.pack_into("I", mm, base + 8, 0)  # hand the block back to the kernel
+            blk = (blk + 1) % BLOCK_NR
+            self._deliver(batch)
+            if num and self.dropped is not None:
+                with contextlib.suppress(OSError):
+                    _, drops, _ = struct.unpack("3I", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+                    self.dropped += drops
+
+    def _deliver(self, batch: list[tuple[int, int, bytes, int]]) -> None:
+        emit = self.pg.journal.emit
+        for w in self.writers:
+            for sec, nsec, frame, length in batch:
+                w.write(sec, nsec, frame, length)
+            w.flush()
+        for sec, nsec, frame, length in batch:
+            pkt = decode(frame, sec + nsec * 1e-9, self._rel)
+            if pkt is None:
+                continue
+            self._name(pkt)
+            if self.only is not None or self.excluded:
+                if not (self.wanted(pkt.src_sock) or self.wanted(pkt.dst_sock)):
+                    continue
+            self.frames.append((sec, nsec, frame, length))
+            self.packets += 1
+            ev = Event("wire", pkt.src_sock or pkt.dst_sock, None, None, **pkt.fields())
+            ev.time = pkt.time
+            emit(ev)
+
+    def _name(self, pkt: Packet) -> None:
+        if pkt.inner is not None:  # an ICMP error: it is about the quoted packet's sender
+            proto, src, dst = pkt.inner
+            key = ("icmp", src, dst)
+        else:
+            proto, src, dst = pkt.proto, pkt.src, pkt.dst
+            key = (proto, src, dst)
+        got = self._names.get(key)
+        if got is None:
+            got = self._lookup(pkt, proto, src, dst)
+            if None in got and self._table_time < pkt.time:
+                # a socket made or connected since the table was read: read it again (once per batch at most)
+                self.refresh()
+                got = self._lookup(pkt, proto, src, dst)
+            if None not in got or self._table_time >= pkt.time:
+                if len(self._names) < 4096:
+                    self._names[key] = got
+        pkt.src_sock, pkt.dst_sock = got
+
+    def _lookup(self, pkt: Packet, proto: str, src: str, dst: str) -> tuple[str | None, str | None]:
+        t = self.table
+        if pkt.inner is not None:  # the quoted packet went from src to dst; the error comes back
+            return t.name(proto, dst, src), t.name(proto, src, dst)
+        return t.name(proto, src, dst), t.name(proto, dst, src)
