@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSONL transcript instead of text")
     p.add_argument("--strict", action="store_true", help="a failing syscall fails the script (exit 1)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--pcap", metavar="FILE", help="capture the script's packets on loopback to a pcap file "
+                   "(tcpdump -r reads it; needs CAP_NET_RAW)")
 
     p = sub.add_parser("export", help="write a script as a standalone Python or C program")
     p.add_argument("file", help="script file (.sp)")

@@ -31,7 +31,9 @@ KINDS: dict[str, str] = {
     "fcntlop": "nonblock, async, setown, getown, getfl or setsig",
     "key": "a /proc/sys/net/core setting such as rmem_max",
     "ms": "milliseconds, such as 100 (or 1.5s)",
-    "field": "what to check: ret, errno, data, cmsg, value, flags or ready",
+    "field": "what to check: ret, errno, data, cmsg, value, flags, ready, signal or wire",
+    "wireop": "on, off or save (nothing: say what is being captured)",
+    "wirearg": "socket names (wire on/off) or a file (wire save FILE)",
     "topic": "a command, an option, a flag or a word such as data or addr",
     "requirement": "root, cap, kernel, ipv6, netns or program",
     "text": "any text",
@@ -42,7 +44,15 @@ HOW_WORDS: tuple[str, ...] = ("rd", "wr", "rdwr")
 SOCK_FLAGS: tuple[str, ...] = ("nonblock", "cloexec")
 FCNTL_OPS: tuple[str, ...] = ("nonblock", "async", "setown", "getown", "getfl", "setsig")
 ONOFF: tuple[str, ...] = ("on", "off")
-EXPECT_FIELDS: tuple[str, ...] = ("ret", "errno", "data", "cmsg", "value", "flags", "ready", "signal")
+EXPECT_FIELDS: tuple[str, ...] = ("ret", "errno", "data", "cmsg", "value", "flags", "ready", "signal", "wire")
+WIRE_OPS: tuple[str, ...] = ("on", "off", "save")
+WIRE_PROTOS: tuple[str, ...] = ("tcp", "udp", "icmp", "icmp6")
+TCP_FLAG_WORDS: tuple[str, ...] = ("SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR")
+ICMP_WORDS: tuple[str, ...] = ("DEST_UNREACH", "PORT_UNREACH", "FRAG_NEEDED", "HOST_UNREACH", "NET_UNREACH",
+                               "PROT_UNREACH", "TIME_EXCEEDED", "ECHO", "ECHOREPLY", "PKT_TOOBIG", "TIME_EXCEED",
+                               "ECHO_REQUEST", "ECHO_REPLY")
+WIRE_KEYS: tuple[str, ...] = ("count", "win", "len")  # expect wire ... count=N win=N len=N
+WIRE_WORDS: tuple[str, ...] = WIRE_OPS + ("icmp", "icmp6", "from", "to") + TCP_FLAG_WORDS + ICMP_WORDS
 _FALLBACK_IOCTLS: tuple[str, ...] = (
     "SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD", "SIOCATMARK", "SIOCGSTAMP", "SIOCGSTAMPNS",
     "FIONBIO", "FIOASYNC", "FIOSETOWN", "FIOGETOWN", "SIOCSPGRP", "SIOCGPGRP",
@@ -359,12 +369,26 @@ COMMANDS: tuple[CommandSpec, ...] = (
         calls=False,
     ),
     CommandSpec(
+        "wire",
+        (_a("ACTION", "wireop", "action", optional=True), _a("NAME", "wirearg", "names", optional=True, repeat=True)),
+        "Watch the packets your calls cause on loopback: wire on captures them (for the named "
+        "sockets only when names are given), wire off stops, wire save FILE writes what was "
+        "captured as a pcap file for tcpdump -r or Wireshark. Needs CAP_NET_RAW; unix sockets "
+        "never reach the wire.",
+        "wire on",
+        group="info",
+        calls=False,
+    ),
+    CommandSpec(
         "expect",
         (_a("FIELD", "field"), _a("VALUE", "text", "values", optional=True, repeat=True)),
         "Check the result of the previous call and fail the script when it differs: "
         "ret N, errno NAME, data DATA, cmsg TYPE [VALUE], value V, flags MSG_X. "
         "expect ready NAME FLAG... waits up to a second for those poll bits; "
-        "expect signal SIGIO [NAME] waits up to a second for that signal (naming that socket).",
+        "expect signal SIGIO [NAME] waits up to a second for that signal (naming that socket); "
+        "expect wire PROTO FLAG... [from NAME] [to NAME] waits up to a second for such a packet "
+        "since the previous call began (count=N: exactly N of them; win=N, len=N: with that "
+        "window or payload length).",
         'expect data "cc"',
         group="script",
         calls=False,
@@ -404,6 +428,8 @@ def vocabulary(kind: str) -> tuple[str, ...]:
         return FCNTL_OPS
     if kind == "field":
         return EXPECT_FIELDS
+    if kind == "wireop":
+        return WIRE_OPS
     if kind == "requirement":
         from sockplay.lang.requirements import BY_WORD
 
@@ -438,6 +464,14 @@ TOPICS: tuple[Topic, ...] = (
           ("send u x count=200", "recvmsg r 100 dontwait count=5000")),
     Topic("expect", "expect checks the previous call's result and stops the script with exit "
           "status 1 when it differs.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
-                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN")),
+                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN",
+                                         "expect wire tcp SYN from c", "expect wire tcp PSH from c count=10")),
+    Topic("wire", "The packets on loopback, beside the calls that cause them: wire on, then every "
+          "TCP segment, UDP datagram and ICMP error of the playground's sockets shows with its flags, "
+          "relative sequence numbers (as tcpdump prints them), window and length. expect wire checks "
+          "that one went by: PROTO is tcp, udp, icmp or icmp6; TCP flags are SYN ACK FIN RST PSH URG "
+          "ECE CWR (all those given must be set); ICMP kinds such as PORT_UNREACH or FRAG_NEEDED.",
+          ("wire on", "expect wire tcp SYN ACK from srv", "expect wire tcp ACK from a win=0",
+           "expect wire icmp PORT_UNREACH to u", "wire save /tmp/demo.pcap")),
 )
 TOPIC_BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}

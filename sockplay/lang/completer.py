@@ -41,6 +41,20 @@ _FIELD_META = {
     "value": "the decoded option or ioctl value",
     "flags": "a MSG_ flag in the returned msg_flags",
     "ready": "wait for poll bits on a socket: ready NAME POLLIN",
+    "signal": "wait for SIGIO or SIGURG: signal SIGIO b",
+    "wire": "wait for a packet: wire tcp SYN from c",
+    "on": "capture the packets (of the named sockets, or all)",
+    "off": "stop capturing (or leave the named sockets out)",
+    "save": "write what was captured to a pcap file",
+}
+_WIRE_META = {
+    "SYN": "opens a connection", "ACK": "acknowledges", "FIN": "no more data from this side",
+    "RST": "aborts the connection", "PSH": "deliver now", "URG": "urgent data",
+    "ECE": "congestion seen (ECN)", "CWR": "window reduced (ECN)",
+    "PORT_UNREACH": "nobody listens on that port", "FRAG_NEEDED": "too big for the path (IPv4)",
+    "PKT_TOOBIG": "too big for the path (IPv6)", "DEST_UNREACH": "any destination-unreachable error",
+    "from": "sent by this socket", "to": "sent to this socket",
+    "count=": "exactly N such packets", "win=": "with this window", "len=": "with this payload length",
 }
 
 
@@ -261,8 +275,12 @@ class CommandCompleter(Completer):
             return pool
         if kind == "value":
             return self._values(before)
-        if kind in ("sockflag", "fcntlop", "field"):
+        if kind in ("sockflag", "fcntlop", "field", "wireop"):
             return [(w, _FIELD_META.get(w, "")) for w in commands.vocabulary(kind)]
+        if kind == "wirearg":
+            if before and before[0].lower() == "save":
+                return [] if len(before) > 1 else [("wire.pcap", "a file name")]
+            return [(n, "") for n in sorted(self.socket_names())]
         return []
 
     def _values(self, before: list[str]) -> list[Candidate]:
@@ -290,6 +308,17 @@ class CommandCompleter(Completer):
             if len(args) == 1:
                 return self.vocab("sock", [])
             return [(f.name, f.help) for f in flags.POLL_BITS]
+        if field == "wire":
+            if len(args) == 1:
+                return [(p, "") for p in commands.WIRE_PROTOS]
+            if args[-1].lower() in ("from", "to"):
+                return self.vocab("sock", [])
+            proto = args[1].lower()
+            words = commands.TCP_FLAG_WORDS if proto == "tcp" else commands.ICMP_WORDS if proto.startswith("icmp") else ()
+            pool = [(w, _WIRE_META.get(w, "")) for w in words if w not in args]
+            pool += [(w, _WIRE_META[w]) for w in ("from", "to") if w not in args]
+            pool += [(k + "=", _WIRE_META[k + "="]) for k in commands.WIRE_KEYS]
+            return pool
         if len(args) > 1:
             return []
         if field == "errno":
@@ -326,7 +355,7 @@ def _fits(word: str, kind: str) -> bool:
     w = word.lower()
     if kind in ("size", "int", "ms"):
         return w[:1].isdigit() or w[:1] == "-"
-    if kind in ("flags", "proto", "sockflag", "family", "type", "how", "fcntlop", "field"):
+    if kind in ("flags", "proto", "sockflag", "family", "type", "how", "fcntlop", "field", "wireop"):
         vocab = {v.lower() for v in commands.vocabulary(kind)}
         if kind == "flags":
             vocab |= {f.name.lower() for f in flags.MSG_FLAGS}

@@ -92,6 +92,7 @@ class Executor:
         self.pg = pg
         self.last: Outcome | None = None
         self.call_seq = 0
+        self.call_time = 0.0
         self.ready_wait = ready_wait
         self.on_wait = on_wait  # called every few ms during sleep / expect ready, e.g. to print events
         self.max_sleep_ms = max_sleep_ms
@@ -110,6 +111,7 @@ class Executor:
         self._check_addr_names(cmd)
         if cmd.spec.calls:
             self.call_seq = self.pg.journal.last_seq  # `expect signal` looks at events after this
+            self.call_time = time.time()  # and `expect wire` at packets that passed after this
         try:
             with self.pg.command_context(cmd.text):
                 handler(cmd, result)
@@ -357,6 +359,30 @@ class Executor:
             r.lines.append(f"skipped: needs {missing}")
             self.pg.journal.emit(Event("note", command=cmd.text, text=f"skipped: needs {missing}", skipped=True))
 
+    def _do_wire(self, cmd: Command, r: Result) -> None:
+        op = cmd.args.get("action")
+        names = cmd.args.get("names", [])
+        if op == "on":
+            why = self.pg.wire_on(names)
+            r.lines.append(f"wire: {why}" if why else "wire: capturing on loopback for " + (", ".join(names) or "every socket"))
+        elif op == "off":
+            self.pg.wire_off(names)
+            r.lines.append("wire: " + ("leaving out " + ", ".join(names) if names and self.pg.wire else "off"))
+        elif op == "save":
+            n = self.pg.wire_save(names[0])
+            r.lines.append(f"wire: {n} packets written to {names[0]} (read it with tcpdump -r {names[0]})")
+        st = self.pg.wire_status()
+        if op is None:
+            if st["running"]:
+                who = ", ".join(st["only"]) if st["only"] else "every socket"
+                r.lines.append(f"wire: capturing on {st['iface']} for {who}: {st['packets']} packets"
+                               + (f", {st['dropped']} lost (ring full)" if st["dropped"] else "")
+                               + (f"; ports {', '.join(map(str, st['ports']))}" if st["ports"] else ""))
+            else:
+                r.lines.append("wire: off" + (f" ({st['reason']})" if st["reason"] else "") + "; wire on starts it")
+        if st["unix_only"]:
+            r.lines.append("wire: only unix sockets are open, and unix sockets never reach the wire")
+
     def _do_echo(self, cmd: Command, r: Result) -> None:
         text = " ".join(cmd.args.get("text", []))
         r.lines.append(text)
@@ -364,7 +390,10 @@ class Executor:
 
     def _do_expect(self, cmd: Command, r: Result) -> None:
         field_ = cmd.args["field"]
-        res = self._ready(cmd) if field_ == "ready" else self._signal(cmd) if field_ == "signal" else self._check(cmd)
+        if field_ == "wire":
+            res = self._wire(cmd)
+        else:
+            res = self._ready(cmd) if field_ == "ready" else self._signal(cmd) if field_ == "signal" else self._check(cmd)
         r.expect = res
         self.pg.journal.emit(
             Event(
@@ -430,6 +459,34 @@ class Executor:
                                     f"no {shown_want} arrived within {self.ready_wait:g} s (is O_ASYNC on and F_SETOWN set?)")
             time.sleep(0.02)
             self._tick()
+
+    def _wire(self, cmd: Command) -> ExpectResult:
+        """Wait up to a second for packets matching the words, among those since the previous call began."""
+        from sockplay.lang import wirecheck
+
+        want = cmd.args["expected"]
+        shown = " ".join(cmd.args["values"])
+        status = self.pg.wire_status()
+        if not status["running"]:
+            why = status.get("reason") or "the wire is off (wire on starts the capture)"
+            return ExpectResult(False, "wire", shown, "no capture", f"cannot see the wire: {why}")
+        deadline = time.monotonic() + self.ready_wait
+        count = want.get("count")
+        found: list[Any] = []
+        while True:
+            events = [ev for ev in self.pg.journal.since(self.call_seq)
+                      if ev.kind == "wire" and ev.time >= self.call_time - 0.001]
+            found = [ev for ev in events if wirecheck.matches(self.pg, ev, want)]
+            now = time.monotonic()
+            if found and count is None:
+                break
+            if count is not None and len(found) > count:
+                break
+            if now >= deadline:
+                break
+            time.sleep(0.02)
+            self._tick()
+        return wirecheck.verdict(want, shown, found, events, self.ready_wait)
 
     def _ready(self, cmd: Command) -> ExpectResult:
         """Wait for the watcher to report the bits; if it says nothing in time, poll once."""

@@ -59,6 +59,7 @@ def constant_words() -> list[str]:
     out += list(errno.errorcode.values())
     out += commands.HOW_WORDS + commands.FCNTL_OPS + commands.ONOFF + commands.SOCK_FLAGS
     out += commands.EXPECT_FIELDS
+    out += commands.WIRE_WORDS
     return _uniq(out)
 
 

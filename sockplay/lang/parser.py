@@ -174,6 +174,11 @@ def _convert(kind: str, tok: Token, lineno: int, what: str) -> Any:
                     hint=did_you_mean(text, C.FCNTL_OPS),
                 )
             return text.lower()
+        if kind == "wireop":
+            if text.lower() not in C.WIRE_OPS:
+                raise UsageError(f"wire {text!r}: expected on, off or save (as in: wire on, wire save x.pcap)",
+                                 hint=did_you_mean(text, C.WIRE_OPS))
+            return text.lower()
         if kind == "field":
             if text.lower() not in C.EXPECT_FIELDS:
                 raise UsageError(
@@ -376,6 +381,58 @@ def _check(cmd: Command, filled: dict[str, list[Token]], lineno: int) -> None:
         raise cmd.error("the same creation flag is given twice", "sockflags")
     if cmd.name == "expect":
         _check_expect(cmd, filled.get("values", []), lineno)
+    if cmd.name == "wire":
+        _check_wire(cmd, filled.get("names", []), lineno)
+
+
+def _check_wire(cmd: Command, toks: list[Token], lineno: int) -> None:
+    op = cmd.args.get("action")
+    if op == "save":
+        if len(toks) != 1:
+            col = toks[1].col if len(toks) > 1 else cmd.col_of("action")
+            raise ScriptError(lineno, col, f"wire save needs one file name, as in: wire save demo.pcap; got {_words(len(toks))}")
+        return
+    if op is None and toks:
+        raise ScriptError(lineno, toks[0].col, "wire needs on, off or save before socket names, as in: wire on c s")
+    for t in toks:
+        _convert("sock", t, lineno, "NAME")
+
+
+def _check_wire_expect(cmd: Command, toks: list[Token], lineno: int) -> dict[str, Any]:
+    """expect wire PROTO FLAG... [from NAME] [to NAME] [count=N] [win=N] [len=N]."""
+    form = "as in: expect wire tcp SYN ACK from s to c"
+    if not toks:
+        raise ScriptError(lineno, cmd.col_of("field"), f"expect wire needs a protocol (tcp, udp, icmp or icmp6), {form}")
+    proto = toks[0].text.lower()
+    if proto not in C.WIRE_PROTOS:
+        raise ScriptError(lineno, toks[0].col, f"expect wire: {toks[0].text!r} is not tcp, udp, icmp or icmp6 ({form})")
+    allowed = C.TCP_FLAG_WORDS if proto == "tcp" else C.ICMP_WORDS if proto.startswith("icmp") else ()
+    want: dict[str, Any] = {"proto": proto, "flags": [], "from": None, "to": None, "count": None, "win": None, "len": None}
+    i = 1
+    while i < len(toks):
+        t = toks[i]
+        word = t.text
+        kv = _keyword(t)
+        if kv is not None and kv[0] in C.WIRE_KEYS:
+            try:
+                want[kv[0]] = codecs.parse_int(kv[1], kv[0])
+            except UsageError as exc:
+                raise ScriptError(lineno, t.col, str(exc)) from None
+        elif word.lower() in ("from", "to"):
+            if i + 1 >= len(toks):
+                raise ScriptError(lineno, t.col, f"expect wire: {word} needs a socket name after it ({form})")
+            want[word.lower()] = _convert("sock", toks[i + 1], lineno, "NAME")
+            i += 1
+        elif word.upper() in allowed:
+            want["flags"].append(word.upper())
+        else:
+            what = "TCP flag (SYN ACK FIN RST PSH URG ECE CWR)" if proto == "tcp" else (
+                "ICMP kind such as PORT_UNREACH" if allowed else "word: udp has no flags")
+            hint = did_you_mean(word, allowed + ("from", "to")) if allowed else None
+            raise ScriptError(lineno, t.col, f"expect wire {proto}: {word!r} is not a {what}; after the flags come "
+                              f"from NAME, to NAME, count=N, win=N or len=N" + (f" ({hint})" if hint else ""))
+        i += 1
+    return want
 
 
 def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
@@ -434,6 +491,8 @@ def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
         if n == 2:
             cmd.args["sock"] = _convert("sock", toks[1], lineno, "NAME")
             cmd.cols["sock"] = toks[1].col
+    elif field_ == "wire":
+        cmd.args["expected"] = _check_wire_expect(cmd, toks, lineno)
     elif field_ == "ready":
         if n < 2:
             raise ScriptError(

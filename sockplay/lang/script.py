@@ -33,6 +33,7 @@ class RunOptions:
     json: bool = False
     strict: bool = False
     color: bool = False
+    pcap: str | None = None  # capture the run's packets to this pcap file (wire on from the start)
 
 
 class Runner:
@@ -180,6 +181,13 @@ def run_text(
         return EXIT_SCRIPT
     own = pg is None
     pg = pg or Playground(watch=True)
+    if options.pcap:
+        why = pg.wire_on(pcap=options.pcap)
+        if why is not None:
+            err.write(f"sockplay run: --pcap {options.pcap}: {why}\n")
+            if own:
+                pg.close_all()
+            return EXIT_SCRIPT
     runner = Runner(pg, out, err, options, filename, source)
     try:
         status = runner.run(commands)
@@ -212,7 +220,7 @@ def run_cli(args: Any) -> int:
     color_opt = getattr(args, "color", "auto") or "auto"
     color = color_opt == "always" or (color_opt == "auto" and _isatty(sys.stdout))
     options = RunOptions(json=bool(getattr(args, "json", False)), strict=bool(getattr(args, "strict", False)),
-                         color=color and not getattr(args, "json", False))
+                         color=color and not getattr(args, "json", False), pcap=getattr(args, "pcap", None))
     try:
         return run_text(text, sys.stdout, sys.stderr, options, filename)
     except BrokenPipeError:

@@ -174,6 +174,10 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         if ev.command and ev.command.startswith(("echo", "require")):
             return None  # the command's Result already printed it
         return INDENT + style("note", "note: " + str(f.get("text", "")))
+    if ev.kind == "wire":
+        from sockplay.lang.wirecheck import line
+
+        return INDENT + style("event", "= " + line(ev))
     if ev.kind == "call" and calls and ev.outcome is not None:
         return INDENT + style("trace", ev.outcome.trace)
     if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal"):

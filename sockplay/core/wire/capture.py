@@ -123,6 +123,8 @@ class Capture:
         return None
 
     def stop(self) -> None:
+        if self.running:
+            time.sleep(3 * RETIRE_MS / 1000)  # let the last block (a close's FIN or RST) reach us first
         self._stop = True
         t, self._thread = self._thread, None
         if self._efd >= 0:
