@@ -68,6 +68,7 @@ class Capture:
         self.only: set[str] | None = None  # None: every socket
         self.excluded: set[str] = set()
         self.talked: dict[str, set[int]] = {}  # destination ports each socket sent to or connected to
+        self.dests: dict[tuple[str, int], str] = {}  # (host, port) -> the socket that last sent or connected there
         self.ports: frozenset[int] = frozenset()
         self.reason: str | None = None
         self.packets = 0
@@ -191,6 +192,7 @@ class Capture:
         if fam not in (socket.AF_INET, socket.AF_INET6) or not isinstance(sa, tuple):
             return
         port = int(sa[1])
+        self.dests[(str(sa[0]), port)] = name
         known = self.talked.setdefault(name, set())
         if port in known:
             return
@@ -201,6 +203,11 @@ class Capture:
     def after(self, out: Outcome) -> None:
         """After a call: a new port or socket means a new filter and new names."""
         sc = out.syscall
+        if sc == "bind" and out.ret == 0 and isinstance(out.value, str) and out.sock:
+            obj = self.pg.sockets.get(out.sock)
+            if getattr(obj, "family", None) in (socket.AF_INET, socket.AF_INET6):
+                proto = "tcp" if getattr(obj, "type", None) == socket.SOCK_STREAM else "udp"
+                self.table.learn(out.sock, proto, out.value)
         if sc in PORT_CALLS or (sc in SEND_CALLS and out.sock not in self.table.current):
             self.refresh()
 
@@ -314,6 +321,13 @@ class Capture:
                 # a socket made or connected since the table was read: read it again (once per batch at most)
                 self.refresh()
                 got = self._lookup(pkt, proto, src, dst)
+            if got[0] is None and pkt.inner is None and (proto == "udp" or pkt.flags == ["SYN"]):
+                # the first packet of a connect or sendto whose socket is already gone from /proc/net
+                host, _, port = dst.rpartition(":")
+                sender = self.dests.get((host.strip("[]"), int(port)))
+                if sender is not None:
+                    self.table.learn(sender, proto, src, dst)
+                    got = (sender, got[1])
             if None not in got or self._table_time >= pkt.time:
                 if len(self._names) < 4096:
                     self._names[key] = got

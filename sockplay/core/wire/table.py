@@ -101,6 +101,10 @@ class Table:
         self.current: dict[str, Ends] = {}
         self.closed: dict[str, Ends] = {}
         self.inet_names: set[str] = set()  # sockets that could reach the wire (inet/inet6)
+        # What /proc/net cannot tell: a bound socket that neither listens nor connects is in no
+        # table, and a connect refused at once frees its port before we look. Filled from bind's
+        # result and from a connect's first packet.
+        self.extra: dict[str, Ends] = {}
 
     def update(self, socks: Iterable[tuple[str, int, int]]) -> None:
         """Refresh from (name, fd, family) of the open sockets."""
@@ -127,7 +131,7 @@ class Table:
 
     def ports(self, names: set[str] | None = None) -> set[int]:
         out = set()
-        for name, e in list(self.current.items()) + list(self.closed.items()):
+        for name, e in list(self.current.items()) + list(self.closed.items()) + list(self.extra.items()):
             if names is None or name in names:
                 p = port_of(e.local)
                 if p:
@@ -135,12 +139,15 @@ class Table:
         return out
 
     def ends_of(self, name: str) -> Ends | None:
-        return self.current.get(name) or self.closed.get(name)
+        return self.current.get(name) or self.closed.get(name) or self.extra.get(name)
+
+    def learn(self, name: str, proto: str, local: str, peer: str = "") -> None:
+        self.extra = {**self.extra, name: Ends(proto, local, peer, False)}
 
     def name(self, proto: str, local: str, peer: str) -> str | None:
         """The socket whose local address is `local` talking to `peer`; None when none is ours."""
         best: tuple[int, str] | None = None
-        for pool, rank in ((self.current, 0), (self.closed, 3)):
+        for pool, rank in ((self.current, 0), (self.closed, 3), (self.extra, 6)):
             for name, e in pool.items():
                 if e.proto != proto or port_of(e.local) != port_of(local):
                     continue
