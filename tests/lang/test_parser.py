@@ -26,7 +26,7 @@ def test_every_command_of_the_design_has_a_row():
     design = (
         "socket socketpair bind listen connect accept send sendto sendmsg recv recvfrom recvmsg "
         "setsockopt getsockopt getsockname getpeername shutdown close poll ioctl fcntl sysctl "
-        "sockets options help sleep echo expect"
+        "sockets options help sleep echo expect wire"
     ).split()
     extensions = ["require"]  # ours, beyond DESIGN.md: lesson steps that need a privilege
     assert sorted(C.COMMAND_NAMES) == sorted(design + extensions)
