@@ -68,7 +68,10 @@ KIND_WORDS: dict[str, list[str]] = {
     "requirement": ["root", "cap CAP_NET_ADMIN", "kernel 2.6", "kernel x", "ipv6", "wings"],
     "text": ["hi", '"two words"'],
     "field": ["signal SIGIO", "signal SIGURG a", "signal SIGHUP", "ret 0", "ret -1", "errno EAGAIN", "errno 0", 'data "hello"', "value 1", "value SOCK_STREAM",
-              "cmsg SO_RXQ_OVFL", "flags MSG_TRUNC", "ready a POLLIN", "ready b POLLOUT"],
+              "cmsg SO_RXQ_OVFL", "flags MSG_TRUNC", "ready a POLLIN", "ready b POLLOUT",
+              "wire tcp SYN", "wire tcp SYN ACK from a to b", "wire udp from a count=2", "wire icmp PORT_UNREACH"],
+    "wireop": ["on", "off"],  # not save: a fuzzed run must not write files
+    "wirearg": NAMES,
 }
 KEY_WORDS = {"count": ["1", "2", "3"], "timeout": ["0", "5"], "anc": ["0", "24", "256"], "to": NAMES + ["127.0.0.1:1"],
              "rights": ["a", "a,b", "c"]}
