@@ -47,6 +47,7 @@ from sockplay.tui.widgets.panes import AncillaryPane, EventPane, PollPane, Sysca
 from sockplay.tui.widgets.repl import PROMPT, CommandLine, ReplPane
 from sockplay.tui.widgets.sendrecv import SendRecvPanel
 from sockplay.tui.widgets.sockets import SocketList
+from sockplay.tui.widgets.wire import WirePane
 
 FROZEN_ENV = "SOCKPLAY_FROZEN"
 PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and shows it pending
@@ -247,6 +248,7 @@ class SockplayApp(App[int]):
         "widgets/sendrecv.tcss",
         "widgets/completion.tcss",
         "widgets/lesson.tcss",
+        "widgets/wire.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {SockplayProvider}  # keeps the theme and system entries
@@ -254,6 +256,7 @@ class SockplayApp(App[int]):
     BINDINGS = [
         Binding("f1", "help", "help", id="help"),
         Binding("f2", "record", "record", id="record"),
+        Binding("f3", "toggle_wire", "wire", id="wire"),
         Binding("ctrl+t", "next_theme", "theme", id="theme"),
         Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
         Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),
@@ -363,6 +366,7 @@ class SockplayApp(App[int]):
             yield PollPane()
             yield AncillaryPane()
             yield SyscallPane()
+            yield WirePane()
         yield ReplPane()
         yield Footer()
 
@@ -379,6 +383,10 @@ class SockplayApp(App[int]):
         for err in self.theme_errors:
             self.notify(err, title="theme", severity="error", timeout=12, markup=False)
         self._start_scene()
+
+    def action_toggle_wire(self) -> None:
+        """F3: the Wire pane in place of the Ancillary pane, or back."""
+        self.query_one(WirePane).show_pane()
 
     def _start_watcher(self) -> None:
         """Readiness events come from the engine's watcher thread (idempotent)."""

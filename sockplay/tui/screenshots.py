@@ -116,6 +116,28 @@ async def rxq_ovfl_steps(app: SockplayApp, pilot: Any) -> None:
     await finish(app, pilot)
 
 
+async def wire_steps(app: SockplayApp, pilot: Any) -> None:
+    """The Wire pane: a connect's handshake and a send, each under the call that caused it."""
+    from sockplay.tui.widgets.wire import WirePane
+
+    pane = app.query_one(WirePane)
+
+    def packets() -> int:
+        return sum(1 for line in pane.lines if " → " in line)
+
+    await quiesce(app, pilot)
+    await run(app, pilot, "wire on")
+    await run(app, pilot, "socket c2 inet stream")
+    await run(app, pilot, "connect c2 s1")
+    await wait_until(lambda: packets() >= 3)
+    await run(app, pilot, "accept s1 a2")
+    await run(app, pilot, "send c2 hello")
+    await wait_until(lambda: packets() >= 5)
+    await run(app, pilot, "shutdown c2 wr")
+    await wait_until(lambda: packets() >= 7)
+    await finish(app, pilot)
+
+
 @dataclass(frozen=True)
 class Scene:
     """One screen worth a picture: the app's options and the steps that lead to it."""
@@ -133,6 +155,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("peek", peek_steps, {}, "a MSG_PEEK session"),
     Scene("options", options_steps, {}, "the option form: asked 4096, the kernel doubles it"),
     Scene("rxq-ovfl", rxq_ovfl_steps, {}, "a UDP flood counted by SO_RXQ_OVFL"),
+    Scene("wire", wire_steps, {}, "the Wire pane: a handshake, data and a FIN beside the calls"),
 )
 
 

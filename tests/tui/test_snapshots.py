@@ -31,3 +31,7 @@ def test_start_scene_presenter(snap_compare) -> None:
 
 def test_peek_session(snap_compare) -> None:
     assert _snap(snap_compare, "peek")
+
+
+def test_wire_pane(snap_compare) -> None:
+    assert _snap(snap_compare, "wire")
