@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", metavar="NAME")
 
     p = sub.add_parser("bench", help="measure the engine against a bare recvmsg loop")
+    p.add_argument("--wire", action="store_true", help="also measure with the packet capture on (wire on)")
     p.add_argument("--count", type=int, default=200_000, help="datagrams in the flood")
     return parser
 

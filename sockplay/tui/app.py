@@ -256,7 +256,7 @@ class SockplayApp(App[int]):
     BINDINGS = [
         Binding("f1", "help", "help", id="help"),
         Binding("f2", "record", "record", id="record"),
-        Binding("f3", "toggle_wire", "wire", id="wire"),
+        Binding("f3", "toggle_wire", "wire", show=False, id="wire"),  # in F1 help; the footer stays as it was
         Binding("ctrl+t", "next_theme", "theme", id="theme"),
         Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
         Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),

@@ -8,7 +8,7 @@ same fields. Sequence numbers are made relative the way tcpdump does it
 
 from __future__ import annotations
 
-import ipaddress
+import socket
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,11 +92,22 @@ class Packet:
         return d
 
 
+_ADDR_CACHE: dict[tuple[bytes, int | None], str] = {}
+
+
 def _addr(ip: bytes, port: int | None) -> str:
-    text = str(ipaddress.ip_address(ip))
-    if port is None:
+    """"127.0.0.1:5000", "[::1]:80" or a bare address; memoised, as a flood repeats the same few."""
+    key = (ip, port)
+    text = _ADDR_CACHE.get(key)
+    if text is not None:
         return text
-    return f"[{text}]:{port}" if len(ip) == 16 else f"{text}:{port}"
+    text = socket.inet_ntop(socket.AF_INET6 if len(ip) == 16 else socket.AF_INET, ip)
+    if port is not None:
+        text = f"[{text}]:{port}" if len(ip) == 16 else f"{text}:{port}"
+    if len(_ADDR_CACHE) > 4096:
+        _ADDR_CACHE.clear()
+    _ADDR_CACHE[key] = text
+    return text
 
 
 def tcp_options(opts: bytes) -> list[str]:
@@ -163,43 +174,50 @@ def _inner(data: bytes, v6: bool) -> tuple[str, str, str] | None:
         return None
 
 
+_V4 = struct.Struct("!BxHxxHxB2x4s4s")  # version/IHL, total length, fragment, protocol, addresses
+_V6 = struct.Struct("!4xHBx16s16s")  # payload length, next header, addresses
+_TCP = struct.Struct("!HHIIHH")
+_UDP = struct.Struct("!HHH")
+
+
 def decode(frame: bytes, ts: float, rel: Relative | None = None) -> Packet | None:
     """A Packet from an Ethernet frame as seen on loopback, or None for what we do not show."""
     if len(frame) < ETH_HLEN + 20:
         return None
-    ethertype = struct.unpack_from("!H", frame, 12)[0]
-    ip = memoryview(frame)[ETH_HLEN:]
+    ethertype = frame[12] << 8 | frame[13]
     if ethertype == ETH_P_IP:
-        ihl = (ip[0] & 0x0F) * 4
-        total = struct.unpack_from("!H", ip, 2)[0]
-        if struct.unpack_from("!H", ip, 6)[0] & 0x1FFF:
+        vihl, total, frag, proto, src_ip, dst_ip = _V4.unpack_from(frame, ETH_HLEN)
+        if frag & 0x1FFF:
             return None  # a later fragment: no transport header
-        proto, src_ip, dst_ip = ip[9], bytes(ip[12:16]), bytes(ip[16:20])
-        payload = ip[ihl:total]
+        off = ETH_HLEN + (vihl & 0x0F) * 4
+        end = ETH_HLEN + total
         v6 = False
-    elif ethertype == ETH_P_IPV6:
-        plen = struct.unpack_from("!H", ip, 4)[0]
-        proto, src_ip, dst_ip = ip[6], bytes(ip[8:24]), bytes(ip[24:40])
-        payload = ip[40:40 + plen]
+    elif ethertype == ETH_P_IPV6 and len(frame) >= ETH_HLEN + 40:
+        plen, proto, src_ip, dst_ip = _V6.unpack_from(frame, ETH_HLEN)
+        off = ETH_HLEN + 40
+        end = off + plen
         v6 = True
     else:
         return None
-    if proto == PROTO_TCP and len(payload) >= 20:
-        sp, dp, seq, ack, offflags, win = struct.unpack_from("!HHIIHH", payload)
+    end = min(end, len(frame))
+    size = end - off
+    if proto == PROTO_TCP and size >= 20:
+        sp, dp, seq, ack, offflags, win = _TCP.unpack_from(frame, off)
         hlen = (offflags >> 12) * 4
         bits = offflags & 0xFF
         p = Packet(ts, "tcp", _addr(src_ip, sp), _addr(dst_ip, dp),
                    [n for b, n, _ in TCP_FLAGS if bits & b], seq, ack if bits & 0x10 else None, win,
-                   max(0, len(payload) - hlen), tcp_options(bytes(payload[20:hlen])) if hlen > 20 else [],
+                   max(0, size - hlen), tcp_options(frame[off + 20:off + hlen]) if hlen > 20 else [],
                    raw_seq=seq, raw_ack=ack)
         if rel is not None:
             p.seq, ack_rel = rel.apply(p.src, p.dst, bits, seq, ack)
             p.ack = ack_rel if bits & 0x10 else None
         return p
-    if proto == PROTO_UDP and len(payload) >= 8:
-        sp, dp, ulen = struct.unpack_from("!HHH", payload)
+    if proto == PROTO_UDP and size >= 8:
+        sp, dp, ulen = _UDP.unpack_from(frame, off)
         return Packet(ts, "udp", _addr(src_ip, sp), _addr(dst_ip, dp), len=max(0, ulen - 8))
-    if proto in (PROTO_ICMP, PROTO_ICMPV6) and len(payload) >= 8:
+    if proto in (PROTO_ICMP, PROTO_ICMPV6) and size >= 8:
+        payload = frame[off:end]
         typ, code = payload[0], payload[1]
         names, text = _icmp_kind(ICMP6 if v6 else ICMP4, typ, code)
         p = Packet(ts, "icmp6" if v6 else "icmp", _addr(src_ip, None), _addr(dst_ip, None), names, len=len(payload))

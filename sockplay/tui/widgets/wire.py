@@ -37,7 +37,7 @@ WIRE_RULES = [
     (r"^# .*", "warning"),
     (r"\(kernel[^)]*\)", "secondary"),
 ]
-HINT_OFF = "# wire off: type `wire on` to see the packets your calls cause (needs CAP_NET_RAW)"
+HINT_OFF = "# wire off: type `wire on` to see the packets your calls cause (needs CAP_NET_RAW); F3 hides this pane"
 HINT_UNIX = "# only unix sockets are open: unix sockets never reach the wire"
 
 
