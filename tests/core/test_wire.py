@@ -82,6 +82,7 @@ _TCP = re.compile(r"IP6? (\S+) > (\S+): Flags \[([^\]]*)\](?:, seq (\d+)(?::(\d+
                   r"(?:, options \[([^\]]*)\])?, length (\d+)")
 _UDP = re.compile(r"IP6? (\S+) > (\S+): UDP, length (\d+)")
 _ICMP = re.compile(r"IP6? (\S+) > (\S+): ICMP6?.*?(unreachable).*length (\d+)")
+_ICMP6 = re.compile(r"IP6 (\S+) > (\S+): ICMP6, destination unreachable, unreachable port.*, length (\d+)")
 
 
 def parse(line: str) -> dict:
@@ -95,6 +96,9 @@ def parse(line: str) -> dict:
     m = _UDP.search(line)
     if m:
         return {"proto": "udp", "len": int(m.group(3))}
+    m = _ICMP6.search(line)
+    if m:
+        return {"proto": "icmp", "len": int(m.group(3))}
     m = _ICMP.search(line)
     if m:
         return {"proto": "icmp", "len": int(m.group(4))}
@@ -120,9 +124,9 @@ def wpg() -> Iterator[Playground]:
         p.close_all()
 
 
-def _tcp_story(pg: Playground) -> None:
+def _tcp_story(pg: Playground, family: str = "inet") -> None:
     """Handshake, data both ways, half close, abortive close: every flag tcpdump prints."""
-    pg.socket("c", "inet", "stream")
+    pg.socket("c", family, "stream")
     assert pg.connect("c", "srv").ok
     assert pg.accept("srv", "a").ok
     pg.send("c", b"hello")
@@ -136,13 +140,14 @@ def _tcp_story(pg: Playground) -> None:
 
 @needs_tcpdump
 @needs_capture
-def test_tcp_packets_match_tcpdump_one_for_one(wpg: Playground, tmp_path: Path) -> None:
-    wpg.socket("srv", "inet", "stream")
-    port = int(wpg.bind("srv", "127.0.0.1:0").value.rsplit(":", 1)[1])
+@pytest.mark.parametrize(("family", "addr"), [("inet", "127.0.0.1:0"), ("inet6", "[::1]:0")])
+def test_tcp_packets_match_tcpdump_one_for_one(wpg: Playground, tmp_path: Path, family: str, addr: str) -> None:
+    wpg.socket("srv", family, "stream")
+    port = int(wpg.bind("srv", addr).value.rsplit(":", 1)[1])
     wpg.listen("srv")
     dump = Tcpdump(tmp_path / "ref.pcap", f"tcp port {port}")
     assert wpg.wire_on() is None
-    _tcp_story(wpg)
+    _tcp_story(wpg, family)
     dump.stop()
     ref = [parse(ln) for ln in dump.lines()]
     got = [ours(e) for e in wire_events(wpg, len(ref))]
@@ -155,13 +160,15 @@ def test_tcp_packets_match_tcpdump_one_for_one(wpg: Playground, tmp_path: Path) 
 
 @needs_tcpdump
 @needs_capture
-def test_udp_and_icmp_port_unreachable_match_tcpdump(wpg: Playground, tmp_path: Path) -> None:
-    wpg.socket("t", "inet", "stream")
-    closed = wpg.bind("t", "127.0.0.1:0").value  # a TCP port: the UDP port of that number is free
+@pytest.mark.parametrize(("family", "addr", "icmp"), [("inet", "127.0.0.1:0", "icmp"), ("inet6", "[::1]:0", "icmp6")])
+def test_udp_and_icmp_port_unreachable_match_tcpdump(wpg: Playground, tmp_path: Path, family: str, addr: str,
+                                                     icmp: str) -> None:
+    wpg.socket("t", family, "stream")
+    closed = wpg.bind("t", addr).value  # a TCP port: the UDP port of that number is free
     port = int(closed.rsplit(":", 1)[1])
-    dump = Tcpdump(tmp_path / "ref.pcap", f"udp port {port} or icmp")
+    dump = Tcpdump(tmp_path / "ref.pcap", f"udp port {port} or {icmp}")
     assert wpg.wire_on() is None
-    wpg.socket("u", "inet", "dgram")
+    wpg.socket("u", family, "dgram")
     wpg.connect("u", closed)
     wpg.send("u", b"anyone?")
     wpg.send("u", b"x")
@@ -170,10 +177,10 @@ def test_udp_and_icmp_port_unreachable_match_tcpdump(wpg: Playground, tmp_path: 
     evs = wire_events(wpg, len(ref))
     assert [ours(e) for e in evs] == ref
     assert [r["proto"] for r in ref][:2] == ["udp", "icmp"]
-    icmp = [e for e in evs if e.fields["proto"] == "icmp"][0]
-    assert icmp.fields["flags"] == ["DEST_UNREACH", "PORT_UNREACH"]
-    assert icmp.fields["dst_sock"] == "u"
-    assert icmp.fields["info"] == f"udp port {port} unreachable"
+    err = [e for e in evs if e.fields["proto"] == icmp][0]
+    assert err.fields["flags"] == ["DEST_UNREACH", "PORT_UNREACH"]
+    assert err.fields["dst_sock"] == "u"
+    assert err.fields["info"] == f"udp port {port} unreachable"
 
 
 @needs_tcpdump
