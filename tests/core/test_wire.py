@@ -301,3 +301,50 @@ def test_unix_sockets_only_are_said_never_to_reach_the_wire(wpg: Playground) -> 
     assert wpg.wire_status()["unix_only"] is True
     wpg.socket("c", "inet", "stream")
     assert wpg.wire_status()["unix_only"] is False
+
+
+def _ip4(proto: int, payload: bytes, src: bytes = bytes([127, 0, 0, 1]), dst: bytes = bytes([127, 0, 0, 1])) -> bytes:
+    import struct
+
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0x4000, 64, proto, 0, src, dst)
+    return hdr + payload
+
+
+@needs_tcpdump
+def test_fragmentation_needed_and_packet_too_big_decode_as_tcpdump_reads_them(tmp_path: Path) -> None:
+    """Loopback never needs fragmenting, so these two come as bytes through a pcap file tcpdump reads."""
+    import struct
+
+    udp = struct.pack("!HHHH", 40001, 5000, 1408, 0)
+    quoted = _ip4(17, udp + b"x" * 1400)[:28]
+    icmp4 = struct.pack("!BBHHH", 3, 4, 0, 0, 1280) + quoted
+    frame4 = b"\x00" * 12 + b"\x08\x00" + _ip4(1, icmp4)
+    ip6 = bytes(15) + b"\x01"
+    quoted6 = struct.pack("!IHBB", 0x60000000, 1408, 17, 64) + ip6 + ip6 + udp
+    icmp6 = struct.pack("!BBHI", 2, 0, 0, 1280) + quoted6
+    frame6 = b"\x00" * 12 + b"\x86\xdd" + struct.pack("!IHBB", 0x60000000, len(icmp6), 58, 64) + ip6 + ip6 + icmp6
+    path = tmp_path / "icmp.pcap"
+    pcap.write_file(str(path), [(1, 0, frame4, len(frame4)), (2, 0, frame6, len(frame6))])
+    lines = read_back(path)
+    assert "need to frag (mtu 1280)" in lines[0]
+    assert "packet too big, mtu 1280" in lines[1]
+    p4, p6 = decode(frame4, 1.0), decode(frame6, 2.0)
+    assert p4.flags == ["DEST_UNREACH", "FRAG_NEEDED"] and p4.mtu == 1280 and p4.inner == ("udp", "127.0.0.1:40001", "127.0.0.1:5000")
+    assert p6.flags == ["PKT_TOOBIG"] and p6.mtu == 1280 and p6.inner == ("udp", "[::1]:40001", "[::1]:5000")
+    assert f"length {p4.len}" in lines[0] and f"length {p6.len}" in lines[1]
+
+
+@needs_capture
+def test_wire_on_names_only_those_sockets(wpg: Playground) -> None:
+    for n in ("u", "v", "x", "y"):
+        wpg.socket(n, "inet", "dgram")
+        wpg.bind(n, "127.0.0.1:0")
+    assert wpg.wire_on(["u"]) is None
+    wpg.sendto("u", "v", "to v")
+    wpg.sendto("x", "y", "not watched")
+    wire_events(wpg, 1)
+    time.sleep(0.3)
+    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    assert [(e.fields["src_sock"], e.fields["dst_sock"]) for e in evs] == [("u", "v")]
+    wpg.wire_off(["u"])
+    assert wpg.wire is None  # nothing left to watch: the capture stopped
