@@ -108,10 +108,11 @@ def run(count: int, watch: bool = False, wire: bool = False) -> dict[str, Any]:
         last = events[-1].outcome if events else None
         ok = last is not None and last.ok and last.data == PAYLOAD and last.cmsgs and last.cmsgs[0]["name"] == "SO_TIMESTAMP"
         leftover = pg.ioctl("rx", "SIOCINQ").value
-        packets = pg.wire_status()["packets"] if wire else 0
+        st = pg.wire_status()
+        packets, cpu = (st["packets"], st.get("cpu", 0.0)) if wire else (0, 0.0)
         return {"count": count, "bare": bare, "engine": engine, "ratio": engine / bare if bare else float("inf"),
                 "decoded": bool(ok), "journal": len(pg.journal), "leftover": leftover, "gc": clock.total,
-                "packets": packets}
+                "packets": packets, "wire_cpu": cpu}
     finally:
         pg.close_all()
 
@@ -139,6 +140,9 @@ def bench_cli(args: Any) -> int:
             print(f"  with wire on (capture)      {c['engine']:.3f} s   ratio {c['ratio']:.2f}x (its own bare loop "
                   f"{c['bare']:.3f} s; {c['packets']:,} packets captured); ratio against the run without "
                   f"capture {c['ratio'] / r['ratio']:.2f}x")
+            if c["packets"]:
+                print(f"  the capture thread's CPU    {c['wire_cpu']:.3f} s   "
+                      f"{c['wire_cpu'] * 1e6 / c['packets']:.2f} us/packet (ring, decode, names, journal Event)")
     if not r["decoded"] or r["leftover"]:
         print("  check failed: the last datagram was not decoded, or datagrams were left over")
         return 1

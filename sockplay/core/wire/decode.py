@@ -78,13 +78,13 @@ class Packet:
 
     def fields(self) -> dict[str, Any]:
         """The journal fields of a "wire" event."""
-        d: dict[str, Any] = {
-            "proto": self.proto, "src": self.src, "dst": self.dst, "flags": list(self.flags),
+        d: dict[str, Any] = {  # tuples, not lists: the garbage collector stops tracking them
+            "proto": self.proto, "src": self.src, "dst": self.dst, "flags": tuple(self.flags),
             "seq": self.seq, "ack": self.ack, "win": self.win, "len": self.len,
             "src_sock": self.src_sock, "dst_sock": self.dst_sock,
         }
         if self.options:
-            d["options"] = list(self.options)
+            d["options"] = tuple(self.options)
         if self.info:
             d["info"] = self.info
         if self.mtu is not None:
