@@ -615,7 +615,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def help_lines(topic: str | None) -> list[str]:
     """Help text: all commands, one command, an option from the catalog, a flag or a topic."""
     if not topic:
-        lines = ["Commands (help COMMAND for one, help SO_LINGER for an option, help data|addr|flags|count|expect):"]
+        lines = ["Commands (help COMMAND for one, help SO_LINGER for an option, help data|addr|flags|count|expect|wire):"]
         width = max(len(c.usage) for c in C.COMMANDS)
         for c in C.COMMANDS:
             first = c.help.split(". ")[0].rstrip(".")
@@ -629,6 +629,9 @@ def help_lines(topic: str | None) -> list[str]:
             lines.append(f"  {a.name:<9} {C.KINDS.get(a.kind, a.kind)}")
         for k in spec.keys:
             lines.append(f"  {k.usage.strip('[]'):<9} {k.help}")
+        t = C.TOPIC_BY_NAME.get(spec.name)
+        if t is not None:  # a topic of the same name (expect, wire) adds its prose and examples
+            lines += ["", t.help, ""] + [f"  {e}" for e in t.examples]
         return lines
     if word.lower() in C.TOPIC_BY_NAME:
         t = C.TOPIC_BY_NAME[word.lower()]
