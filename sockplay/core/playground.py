@@ -1245,13 +1245,13 @@ class Playground:
         reason = cap.start()
         if reason is not None:
             cap.close()
-            self.journal.emit(Event("note", text=f"wire: {reason}", wire=True, reason=reason))
+            self.journal.emit(Event("note", text=f"wire: {reason}", wire="unavailable", reason=reason))
             return reason
         self._wire = cap
         who = ", ".join(names) if names else "every socket"
         self.journal.emit(Event("note", text=f"wire: capturing on {cap.iface} for {who} "
                                 "(sockplay's own AF_PACKET socket, filtered to the playground's ports)",
-                                wire=True, reason=None))
+                                wire="on", reason=None))
         return None
 
     def wire_off(self, names: Sequence[str] = ()) -> None:
@@ -1263,7 +1263,7 @@ class Playground:
             return
         self._wire = None
         cap.close()
-        self.journal.emit(Event("note", text=f"wire: stopped after {cap.packets} packets", wire=True, reason=None))
+        self.journal.emit(Event("note", text=f"wire: stopped after {cap.packets} packets", wire="off", reason=None))
 
     def wire_save(self, path: str) -> int:
         """Write the packets captured so far to a pcap file; returns how many."""

@@ -158,7 +158,7 @@ class WirePane(EventPane):
                 elif kind == "note" and ev.fields.get("wire"):
                     lines += self._place(float("inf"))
                     lines.append(f"# {ev.fields.get('text', '')}")
-                    show = show or "stopped" not in str(ev.fields.get("text", ""))  # on, or why not
+                    show = show or ev.fields.get("wire") != "off"  # on, or why it cannot be
                 elif kind == "wire" and id(ev) in keep:
                     self._pending.append(ev)
             lines += self._place(time.time())
