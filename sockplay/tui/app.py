@@ -256,7 +256,7 @@ class SockplayApp(App[int]):
     BINDINGS = [
         Binding("f1", "help", "help", id="help"),
         Binding("f2", "record", "record", id="record"),
-        Binding("f3", "toggle_wire", "wire", show=False, id="wire"),  # in F1 help; the footer stays as it was
+        Binding("f4", "toggle_wire", "wire", show=False, id="wire"),  # in F1 help; the footer stays as it was
         Binding("ctrl+t", "next_theme", "theme", id="theme"),
         Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
         Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),
@@ -385,7 +385,7 @@ class SockplayApp(App[int]):
         self._start_scene()
 
     def action_toggle_wire(self) -> None:
-        """F3: the Wire pane in place of the Ancillary pane, or back."""
+        """F4: the Wire pane in place of the Ancillary pane, or back."""
         self.query_one(WirePane).show_pane()
 
     def _start_watcher(self) -> None:

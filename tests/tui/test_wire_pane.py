@@ -21,19 +21,19 @@ def text(pane) -> str:
     return "\n".join(pane.lines)
 
 
-async def test_f3_shows_the_wire_pane_in_place_of_ancillary_and_it_says_how_to_start(make_app) -> None:
+async def test_f4_shows_the_wire_pane_in_place_of_ancillary_and_it_says_how_to_start(make_app) -> None:
     app = make_app(empty=True)
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         pane = app.query_one(WirePane)
         assert not pane.display or pane.region.width == 0  # hidden until asked for
         assert app.query_one(AncillaryPane).region.width > 0
-        await pilot.press("shift+tab")  # leave the REPL: F3 is an app key
-        await pilot.press("f3")
+        await pilot.press("shift+tab")  # leave the REPL: F4 is an app key
+        await pilot.press("f4")
         await pilot.pause()
         assert pane.region.width > 0 and app.query_one(AncillaryPane).region.width == 0
         assert HINT_OFF in text(pane)
-        await pilot.press("f3")
+        await pilot.press("f4")
         await pilot.pause()
         assert pane.region.width == 0 and app.query_one(AncillaryPane).region.width > 0
 

@@ -38,7 +38,7 @@ KEYS = [
     ("ctrl+p", "command palette: every command and option, and the themes"),
     ("F1", "this help"),
     ("F2", "record: start, then stop to save the commands as ./sockplay-DATE.sp"),
-    ("F3", "the Wire pane (packets on loopback) in place of Ancillary, or back"),
+    ("F4", "the Wire pane (packets on loopback) in place of Ancillary, or back"),
     ("ctrl+t", "next theme"),
     ("ctrl+q", "quit"),
 ]
@@ -47,7 +47,7 @@ PANES = [
     ("Poll events", "readiness changes the watcher saw: +POLLIN appeared, -POLLOUT went away"),
     ("Ancillary", "control messages decoded: timestamps, drop counters, passed fds"),
     ("System calls", "every call as strace prints it; errors in red with the reason"),
-    ("Wire", "after wire on: each packet on loopback, under the call that sent it (F3)"),
+    ("Wire", "after wire on: each packet on loopback, under the call that sent it (F4)"),
 ]
 
 GROUP_TITLES = {

@@ -7,7 +7,7 @@ time on each, the same clock as the calls' events: a connect's SYN, SYN-ACK and
 ACK sit under that connect. A packet more than WAIT_AFTER seconds after the last
 call is marked as the kernel's own (a keepalive probe, a retransmission).
 When nothing can be captured the pane says why; it shows itself when `wire on`
-runs and F3 toggles it (it takes the Ancillary pane's place).
+runs and F4 toggles it (it takes the Ancillary pane's place).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ WIRE_RULES = [
     (r"^# .*", "warning"),
     (r"\(kernel[^)]*\)", "secondary"),
 ]
-HINT_OFF = "# wire off: type `wire on` to see the packets your calls cause (needs CAP_NET_RAW); F3 hides this pane"
+HINT_OFF = "# wire off: type `wire on` to see the packets your calls cause (needs CAP_NET_RAW); F4 hides this pane"
 HINT_UNIX = "# only unix sockets are open: unix sockets never reach the wire"
 
 
