@@ -287,10 +287,11 @@ def test_without_cap_net_raw_wire_on_says_why_and_lessons_skip(tmp_path: Path) -
     assert "CAP_NET_RAW" in proc.stdout
     from sockplay import lessons
 
-    proc = subprocess.run([*drop, sys.executable, "-m", "sockplay", "run", str(lessons.path_of("wire-handshake"))],
-                          capture_output=True, text=True, timeout=60, env=env)
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    assert "skipped: needs CAP_NET_RAW" in proc.stdout
+    for name in [n for n in lessons.names() if n.startswith("wire-")]:
+        proc = subprocess.run([*drop, sys.executable, "-m", "sockplay", "run", str(lessons.path_of(name))],
+                              capture_output=True, text=True, timeout=60, env=env)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert "skipped: needs CAP_NET_RAW" in proc.stdout
     proc = subprocess.run([*drop, sys.executable, "-m", "sockplay", "run", "--pcap", str(tmp_path / "x.pcap"),
                            str(script)], capture_output=True, text=True, timeout=60, env=env)
     assert proc.returncode == 2 and "CAP_NET_RAW" in proc.stderr
