@@ -124,3 +124,23 @@ def test_tab_completion_dropdown_in_a_real_terminal(app: Tmux) -> None:
     app.keys("-l", " 4096")
     app.keys("Enter")
     app.wait_for("sockplay> setsockopt c1 SO_RCVBUF 4096")
+
+
+def test_wire_pane_shows_a_real_handshake_in_a_real_terminal(app: Tmux) -> None:
+    from sockplay.core import Playground
+
+    pg = Playground()
+    why = pg.wire_on()
+    pg.close_all()
+    if why is not None:
+        pytest.skip(f"no packet capture here: {why}")
+    app.type("wire on")
+    app.wait_for("Wire")  # the pane's title, in the Ancillary pane's place
+    app.type("socket c9 inet stream")
+    app.wait_for("sockplay> socket c9 inet stream")
+    app.type("connect c9 s1")
+    # the pane is narrow: a packet wraps, and the handshake's last segment is the one surely in view
+    screen = app.wait_until(lambda s: "c9 → s1" in s and "[.] seq 1 ack 1" in s, "the handshake's ACK in the Wire pane",
+                            timeout=20)
+    assert re.search(r"\d\d:\d\d\.\d{6} c9 → s1", screen)  # real times (minutes, seconds, microseconds)
+    assert "Ancillary" not in screen and "Wire" in screen
