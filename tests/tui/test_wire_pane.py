@@ -72,12 +72,12 @@ async def test_a_flood_is_counted_and_folded_not_kept_whole(make_app) -> None:
     app = make_app(empty=True)
     async with app.run_test(size=SIZE) as pilot:
         for line in ("wire on", "socket u inet dgram", "bind u 127.0.0.1:0", "socket v inet dgram",
-                     "connect v u", "send v x count=3000"):
+                     "connect v u", "send v x count=1500"):
             await type_line(pilot, line)
             await app.settle()
         pane = app.query_one(WirePane)
         wire = lambda: sum(1 for e in app.pg.journal.snapshot() if e.kind == "wire")  # noqa: E731
-        assert await wait_for(lambda: wire() >= 3000, timeout=20)
-        assert await wait_for(lambda: pane.packets >= 3000, timeout=20)
+        assert await wait_for(lambda: wire() >= 1500, timeout=20)
+        assert await wait_for(lambda: pane.packets >= 1500, timeout=20)
         assert pane.packets == wire()  # every packet shown or counted
         assert len(pane.lines) <= pane.DEFAULT_MAX_LINES + 50
