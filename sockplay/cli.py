@@ -23,6 +23,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "lessons": ("sockplay.lessons", "lessons_cli"),
     "lesson": ("sockplay.lessons", "lesson_cli"),
     "bench": ("sockplay.bench", "bench_cli"),
+    "proxy": ("sockplay.proxy_cli", "proxy_cli"),
 }
 
 
@@ -67,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lesson", help="open the app stepping through a lesson")
     p.add_argument("name", help="lesson name (see `sockplay lessons`)")
     p.add_argument("--auto", type=float, metavar="SECONDS", help="run each step after this delay")
+    p.add_argument("--theme", metavar="NAME")
+
+    p = sub.add_parser("proxy", help="open the app on a relaying proxy (or run it headless)")
+    p.add_argument("listen", help="where clients connect: 127.0.0.1:8080, [::1]:8080, ./proxy.sock")
+    p.add_argument("upstream", help="where each client is relayed to: 127.0.0.1:8000, localhost:8000")
+    p.add_argument("--udp", action="store_true", help="relay UDP datagrams, one upstream socket per sender")
+    p.add_argument("--hold", action="store_true", help="hold every chunk for forward, drop or replace")
+    p.add_argument("--headless", action="store_true", help="no app: print the transcript until Ctrl-C")
+    p.add_argument("--json", action="store_true", help="with --headless: JSONL events instead of text")
     p.add_argument("--theme", metavar="NAME")
 
     p = sub.add_parser("bench", help="measure the engine against a bare recvmsg loop")

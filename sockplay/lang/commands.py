@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     "topic": "a command, an option, a flag or a word such as data or addr",
     "requirement": "root, cap, kernel, ipv6, netns or program",
     "text": "any text",
+    "relaymode": "hold (queue each chunk for forward/drop/replace), stop, or wait (until it ends)",
+    "tlstarget": "the name of a connected stream socket, or keylog",
+    "tlsrole": "client, server or close (after keylog: the FILE to write)",
 }
 
 # Words some kinds accept, for completion and 'did you mean' hints.
@@ -53,6 +56,8 @@ ICMP_WORDS: tuple[str, ...] = ("DEST_UNREACH", "PORT_UNREACH", "FRAG_NEEDED", "H
                                "ECHO_REQUEST", "ECHO_REPLY")
 WIRE_KEYS: tuple[str, ...] = ("count", "win", "len")  # expect wire ... count=N win=N len=N
 WIRE_WORDS: tuple[str, ...] = WIRE_OPS + ("icmp", "icmp6", "from", "to") + TCP_FLAG_WORDS + ICMP_WORDS
+RELAY_MODES: tuple[str, ...] = ("hold", "stop", "wait")
+TLS_ROLES: tuple[str, ...] = ("client", "server", "close")
 _FALLBACK_IOCTLS: tuple[str, ...] = (
     "SIOCINQ", "FIONREAD", "SIOCOUTQ", "SIOCOUTQNSD", "SIOCATMARK", "SIOCGSTAMP", "SIOCGSTAMPNS",
     "FIONBIO", "FIOASYNC", "FIOSETOWN", "FIOGETOWN", "SIOCSPGRP", "SIOCGPGRP",
@@ -84,14 +89,16 @@ class KeySpec:
     """A key=value setting such as count=5, or a bare switch word such as creds."""
 
     key: str
-    kind: str  # "int", "size", "ms", "addr", "socks" or "switch"
+    kind: str  # "int", "size", "ms", "addr", "socks", "text" or "switch"
     help: str
+    placeholder: str = "TEXT"  # shown for kind "text"
 
     @property
     def usage(self) -> str:
         if self.kind == "switch":
             return f"[{self.key}]"
-        placeholder = {"int": "N", "size": "BYTES", "ms": "MS", "addr": "ADDR", "socks": "NAME,..."}[self.kind]
+        placeholder = {"int": "N", "size": "BYTES", "ms": "MS", "addr": "ADDR", "socks": "NAME,..."}.get(
+            self.kind, self.placeholder)
         return f"[{self.key}={placeholder}]"
 
 
@@ -219,7 +226,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "recv",
         (NAME, _a("SIZE", "size", optional=True), _a("FLAG", "flags", "flags", optional=True, repeat=True)),
         "Read up to SIZE bytes (64k unless given). With peek the bytes stay queued "
-        "for the next read; with dontwait an empty queue gives EAGAIN instead of a wait.",
+        "for the next read; with dontwait an empty queue gives EAGAIN instead of a wait. "
+        "recv NAME until DATA|len=N|/REGEX/ reads one message instead: it peeks, then takes "
+        "exactly the message's bytes with a sized read, leaving the rest queued in the kernel "
+        "(timeout= defaults to 10 s here).",
         "recv b 2 peek",
         keys=(COUNT_RECV, TIMEOUT),
         group="data",
@@ -241,6 +251,72 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "(256 bytes unless given); too small a buffer sets MSG_CTRUNC.",
         "recvmsg r 100 dontwait count=5000",
         keys=(KeySpec("anc", "size", "control buffer size in bytes (0: none)"), COUNT_RECV, TIMEOUT),
+        group="data",
+    ),
+    CommandSpec(
+        "relay",
+        (_a("A", "sock", "a"), _a("B", "sock", "b"), _a("MODE", "relaymode", "mode", optional=True)),
+        "Pump bytes both ways between two connected sockets in the background: each chunk is a "
+        "real recv on one and a real send on the other. End of file on one side is passed on as "
+        "shutdown wr; the relay ends when both sides have ended, or with relay A B stop. hold "
+        "queues each chunk until forward, drop or replace DATA decides; wait blocks until the "
+        "relay ends (timeout= to give up).",
+        "relay cli up hold",
+        keys=(TIMEOUT,),
+        group="data",
+        calls=False,
+    ),
+    CommandSpec(
+        "forward",
+        (),
+        "Send the oldest chunk an intercepting relay (relay A B hold) is holding, unchanged.",
+        "forward",
+        group="data",
+    ),
+    CommandSpec(
+        "drop",
+        (),
+        "Throw away the oldest chunk an intercepting relay is holding; the other side never sees it.",
+        "drop",
+        group="data",
+        calls=False,
+    ),
+    CommandSpec(
+        "replace",
+        (_a("DATA", "data"),),
+        "Send DATA instead of the oldest chunk an intercepting relay is holding (file:PATH works).",
+        'replace "GET /other HTTP/1.0\\r\\n\\r\\n"',
+        group="data",
+    ),
+    CommandSpec(
+        "proxy",
+        (_a("LISTEN", "addr", "listen"), _a("UPSTREAM", "addr", "upstream")),
+        "Listen on LISTEN; for each client accepted as cliN, connect upN to UPSTREAM and relay "
+        "them (udp: one upN per sender address). Runs in the background; close the listener "
+        "(proxy1) to stop taking clients.",
+        "proxy 127.0.0.1:8080 127.0.0.1:8000",
+        keys=(KeySpec("udp", "switch", "relay datagrams, one upstream socket per sender"),
+              KeySpec("hold", "switch", "hold every chunk for forward, drop or replace")),
+        calls=False,
+    ),
+    CommandSpec(
+        "tls",
+        (_a("NAME", "tlstarget", "target"), _a("ROLE", "tlsrole", "role")),
+        "Speak TLS on a connected stream socket, then send and recv carry plaintext. The engine "
+        "still makes every syscall: records go out and come in by real send/recv, and OpenSSL's "
+        "work shows as library calls. client takes sni=, alpn=, verify=on|off|CAFILE; server "
+        "takes cert= key= or selfsigned (a throwaway CA; the result names its file). close "
+        "sends close_notify. tls keylog FILE writes SSLKEYLOGFILE lines for Wireshark.",
+        "tls c client sni=example.com alpn=http/1.1 verify=off",
+        keys=(
+            KeySpec("sni", "text", "the server name sent in the handshake (and checked)", "HOST"),
+            KeySpec("alpn", "text", "protocols to offer, comma separated", "LIST"),
+            KeySpec("verify", "text", "on (system CAs), off, or a CA file", "on|off|CAFILE"),
+            KeySpec("cert", "text", "server certificate chain (PEM)", "FILE"),
+            KeySpec("key", "text", "server private key (PEM)", "FILE"),
+            KeySpec("selfsigned", "switch", "a throwaway CA and a certificate for localhost"),
+            TIMEOUT,
+        ),
         group="data",
     ),
     CommandSpec(
@@ -430,6 +506,10 @@ def vocabulary(kind: str) -> tuple[str, ...]:
         return EXPECT_FIELDS
     if kind == "wireop":
         return WIRE_OPS
+    if kind == "relaymode":
+        return RELAY_MODES
+    if kind == "tlsrole":
+        return TLS_ROLES
     if kind == "requirement":
         from sockplay.lang.requirements import BY_WORD
 
@@ -453,7 +533,8 @@ class Topic:
 TOPICS: tuple[Topic, ...] = (
     Topic("data", "Bytes to send. A bare word is sent as is. In quotes, C escapes work: \\n \\r \\t "
           "\\0 \\\\ \\\" \\xHH (always two hex digits) and \\NNN (octal). hex: followed by pairs of "
-          "hex digits gives raw bytes.", ('send a "GET / HTTP/1.0\\r\\n\\r\\n"', "send a hex:00ff10")),
+          "hex digits gives raw bytes. file:PATH (a bare word) gives the bytes of that file.",
+          ('send a "GET / HTTP/1.0\\r\\n\\r\\n"', "send a hex:00ff10", "send a file:request.bin")),
     Topic("addr", "IPv4 as 127.0.0.1:8080, IPv6 in brackets as [::1]:80, a unix path such as "
           "./demo.sock, @name for the abstract unix namespace, or the name of another socket "
           "meaning its local address (handy with port 0).", ("bind s 127.0.0.1:0", "connect c s")),
@@ -463,9 +544,11 @@ TOPICS: tuple[Topic, ...] = (
           "stops at the first error, so count=1000 with dontwait drains a queue.",
           ("send u x count=200", "recvmsg r 100 dontwait count=5000")),
     Topic("expect", "expect checks the previous call's result and stops the script with exit "
-          "status 1 when it differs.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
-                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN",
-                                         "expect wire tcp SYN from c", "expect wire tcp PSH from c count=10")),
+          "status 1 when it differs. expect data ~ /REGEX/ matches the data against a regular "
+          "expression instead.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
+                                  "expect data ~ /^HTTP.1.[01]\\s200/",
+                                  "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN",
+                                  "expect wire tcp SYN from c", "expect wire tcp PSH from c count=10")),
     Topic("wire", "The packets on loopback, beside the calls that cause them: wire on, then every "
           "TCP segment, UDP datagram and ICMP error of the playground's sockets shows with its flags, "
           "relative sequence numbers (as tcpdump prints them), window and length. expect wire checks "

@@ -22,6 +22,7 @@ from sockplay.core.outcome import Outcome
 from sockplay.lang import commands as C
 from sockplay.lang.grammar import ScriptError, quote_data, show_data
 from sockplay.lang.parser import Command, parse_line
+from sockplay.lang.protocol import ProtocolCommands
 
 READY_WAIT = 1.0  # seconds `expect ready` waits for the watcher
 
@@ -53,6 +54,8 @@ class Result:
     rows: list[dict[str, Any]] | None = None
     elapsed: float = 0.0
     skip: str | None = None  # set by an unmet `require`: what is missing; the rest of the step is skipped
+    steps: list[Any] | None = None  # a multi-call command's calls in order: Outcomes and library-call text
+    final: Outcome | None = None  # what `expect` checks when the calls together make one value (a message)
 
     @property
     def outcome(self) -> Outcome | None:
@@ -79,7 +82,7 @@ class Result:
         return last
 
 
-class Executor:
+class Executor(ProtocolCommands):
     """Executes Commands against one Playground and remembers the last result for `expect`."""
 
     def __init__(
@@ -117,7 +120,9 @@ class Executor:
                 handler(cmd, result)
         except UsageError as exc:
             raise ScriptError(cmd.line, self._blame(cmd, str(exc)), str(exc)) from None
-        if cmd.spec.calls and result.outcomes:
+        if result.final is not None:
+            self.last = result.final
+        elif cmd.spec.calls and result.outcomes:
             self.last = result.outcomes[-1]
         result.elapsed = time.monotonic() - start
         return result
@@ -211,6 +216,8 @@ class Executor:
         r.outcomes.append(self.pg.accept(cmd.args["sock"], cmd.args.get("newname"), timeout=self._timeout(cmd)))
 
     def _do_connect(self, cmd: Command, r: Result) -> None:
+        if self._connect_by_name(cmd, r):
+            return
         r.outcomes.append(self.pg.connect(cmd.args["sock"], cmd.args["addr"], timeout=self._timeout(cmd)))
 
     def _do_shutdown(self, cmd: Command, r: Result) -> None:
@@ -239,6 +246,8 @@ class Executor:
 
     def _do_send(self, cmd: Command, r: Result) -> None:
         a = cmd.args
+        if self._tls_send(cmd, r):
+            return
         self._repeat_send(cmd, r, lambda: self.pg.send(a["sock"], a["data"], a["flags"] or None,
                                                        timeout=self._timeout(cmd)))
 
@@ -259,6 +268,8 @@ class Executor:
 
     def _do_recv(self, cmd: Command, r: Result) -> None:
         a = cmd.args
+        if self._tls_recv(cmd, r) or self._recv_until(cmd, r):
+            return
         self._repeat_recv(cmd, r, lambda: self.pg.recv(a["sock"], self._recv_size(cmd), a["flags"] or None,
                                                        timeout=self._timeout(cmd)))
 
@@ -420,6 +431,13 @@ class Executor:
         elif f == "errno":
             ok, actual = o.errno == want, o.errno or "0 (no error)"
             shown_want = want or "0 (no error)"
+        elif f == "data" and cmd.args.get("regex") is not None:
+            rx = cmd.args["regex"]
+            ok = o.data is not None and rx.search(o.data) is not None
+            actual = "no data" if o.data is None else show_data(o.data)
+            shown_want = "~ /" + rx.pattern.decode("utf-8", "replace") + "/"
+            verb = "matches" if ok else "does not match"
+            return ExpectResult(ok, f, shown_want, actual, f"{o.syscall} data {actual} {verb} {shown_want[2:]}")
         elif f == "data":
             ok = o.data == want
             actual = "no data" if o.data is None else show_data(o.data)

@@ -186,12 +186,36 @@ def tokenize(line: str, lineno: int = 1) -> list[Token]:
     return [t for cmd in split_commands(line, lineno) for t in cmd]
 
 
+FILE_PREFIX = "file:"
+FILE_LIMIT = 16 << 20  # bytes: what one send of a file may carry
+
+
 def decode_data(token: Token, lineno: int = 1) -> bytes:
-    """DATA as typed: `hex:48 65` (bare prefix) gives those bytes, anything else its own bytes."""
+    """DATA as typed: `hex:48 65` (bare prefix) gives those bytes, `file:PATH` that file's, anything else its own."""
     first = token.parts[0]
     if not first.quoted and first.source.lower().startswith(HEX_PREFIX):
         return _decode_hex(token, lineno)
+    if not first.quoted and first.source.startswith(FILE_PREFIX):
+        return _read_file(token, lineno)
     return token.bytes
+
+
+def _read_file(token: Token, lineno: int) -> bytes:
+    import os
+
+    path = token.text[len(FILE_PREFIX):]
+    col = token.col + len(FILE_PREFIX)
+    if not path:
+        raise ScriptError(lineno, col, "file: needs a path, as in file:request.bin")
+    full = os.path.expanduser(path)
+    try:
+        size = os.path.getsize(full)
+        if size > FILE_LIMIT:
+            raise ScriptError(lineno, col, f"{path} is {size} bytes; file: data may be at most 16 MiB")
+        with open(full, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise ScriptError(lineno, col, f"cannot read {path}: {exc.strerror}") from None
 
 
 def _decode_hex(token: Token, lineno: int) -> bytes:
@@ -219,7 +243,7 @@ def _decode_hex(token: Token, lineno: int) -> bytes:
 def quote_data(data: bytes) -> str:
     """DATA text that parses back to `data`: a plain word when safe, else a C-escaped quote."""
     if data and all(0x21 <= b < 0x7F for b in data) and not any(c in data for c in b"\"'#;\\"):
-        if not data.lower().startswith(HEX_PREFIX.encode()) and b"=" not in data:
+        if not data.lower().startswith((HEX_PREFIX.encode(), b"file:")) and b"=" not in data:
             return data.decode()
     out = []
     for b in data:

@@ -195,6 +195,11 @@ def _convert(kind: str, tok: Token, lineno: int, what: str) -> Any:
                     hint=did_you_mean(text, BY_WORD),
                 )
             return text.lower()
+        if kind == "relaymode":
+            if text.lower() not in C.RELAY_MODES:
+                raise UsageError(f"relay mode {text!r}: expected hold, stop or wait",
+                                 hint=did_you_mean(text, C.RELAY_MODES))
+            return text.lower()
         if kind == "ms":
             return parse_ms(text)
         if kind == "addr":
@@ -224,6 +229,10 @@ def _convert_key(spec: C.CommandSpec, key: C.KeySpec, value: str, tok: Token, li
         if key.kind == "addr":
             if not value:
                 raise UsageError(f"{key.key}= needs an address, as in {key.key}=127.0.0.1:9000")
+            return value
+        if key.kind == "text":
+            if not value:
+                raise UsageError(f"{key.key}= needs a value, as in {key.key}={key.placeholder.split('|')[0]}")
             return value
         if key.kind == "socks":
             names = [n for n in value.split(",") if n]
@@ -258,6 +267,8 @@ def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
     text = line[head.col - 1 : tokens[-1].end - 1]
     cmd = Command(spec.name, spec, {}, text, lineno, head.col, {})
     rest = tokens[1:]
+    if spec.name == "recv":
+        rest = _take_until(cmd, rest, lineno)
     specs = spec.args
     si = 0
     filled: dict[str, list[Token]] = {}
@@ -323,6 +334,36 @@ def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
     return cmd
 
 
+def _take_until(cmd: Command, rest: list[Token], lineno: int) -> list[Token]:
+    """`recv NAME until DATA|len=N|/REGEX/`: take the two words out before the usual parse."""
+    from sockplay.core import until as until_mod
+
+    for i, tok in enumerate(rest):
+        if i == 0 or not tok.bare or tok.text.lower() != "until":
+            continue
+        if i + 1 >= len(rest):
+            raise ScriptError(lineno, tok.end + 1, "until needs what ends the message: a delimiter such as "
+                                                   '"\\r\\n", len=N or /REGEX/')
+        term = rest[i + 1]
+        try:
+            if term.bare and (term.text.startswith("len=") or (len(term.text) > 1 and term.text.startswith("/")
+                                                               and term.text.endswith("/"))):
+                cmd.args["until"] = until_mod.parse(term.text)
+            else:
+                cmd.args["until"] = until_mod.parse(term.raw, decode_data(term, lineno))
+        except UsageError as exc:
+            raise ScriptError(lineno, term.col, str(exc)) from None
+        cmd.cols["until"] = term.col
+        others = rest[:i] + rest[i + 2:]
+        for t in others[1:]:
+            kv = _keyword(t)
+            if kv is None or kv[0] != "timeout":
+                raise ScriptError(lineno, t.col, f"recv ... until takes only timeout=MS besides; {t.raw!r} does not "
+                                                 "fit (the message's end decides the size)")
+        return others
+    return rest
+
+
 def _extra_word(
     spec: C.CommandSpec, tok: Token, kv: tuple[str, str] | None, got: int, total: int, lineno: int
 ) -> ScriptError:
@@ -381,6 +422,10 @@ def _check(cmd: Command, filled: dict[str, list[Token]], lineno: int) -> None:
         raise cmd.error("the same creation flag is given twice", "sockflags")
     if cmd.name == "expect":
         _check_expect(cmd, filled.get("values", []), lineno)
+    if cmd.name == "tls":
+        _check_tls(cmd)
+    if cmd.name == "relay" and a["a"] == a["b"]:
+        raise cmd.error("relay needs two different sockets", "b")
     if cmd.name == "wire":
         _check_wire(cmd, filled.get("names", []), lineno)
 
@@ -435,6 +480,32 @@ def _check_wire_expect(cmd: Command, toks: list[Token], lineno: int) -> dict[str
     return want
 
 
+def _check_tls(cmd: Command) -> None:
+    a = cmd.args
+    target, role = a["target"], a["role"]
+    if target.lower() == "keylog":
+        a["target"] = "keylog"
+        extra = [k for k in ("sni", "alpn", "verify", "cert", "key", "selfsigned") if k in a]
+        if extra:
+            raise cmd.error(f"tls keylog FILE takes no {extra[0]}=", extra[0])
+        return
+    if not NAME_RE.match(target):
+        raise cmd.error(f"{target!r} is not a socket name; expected tls NAME client|server or tls keylog FILE", "target")
+    r = role.lower()
+    if r not in C.TLS_ROLES:
+        raise cmd.error(f"tls role {role!r}: expected client, server or close" +
+                        (f" ({did_you_mean(role, C.TLS_ROLES)})" if did_you_mean(role, C.TLS_ROLES) else ""), "role")
+    a["role"] = r
+    client_only, server_only = ("sni", "verify"), ("cert", "key", "selfsigned")
+    for k in server_only if r == "client" else client_only if r == "server" else client_only + server_only + ("alpn",):
+        if k in a:
+            raise cmd.error(f"{k}{'' if k == 'selfsigned' else '='} does not apply to tls {r}", k)
+    if r == "server" and not a.get("selfsigned") and not a.get("cert"):
+        raise cmd.error("tls NAME server needs cert=FILE key=FILE, or selfsigned for a throwaway certificate", "role")
+    if r == "server" and a.get("selfsigned") and a.get("cert"):
+        raise cmd.error("give either selfsigned or cert=FILE key=FILE, not both", "cert")
+
+
 def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
     field_ = cmd.args["field"]
     n = len(toks)
@@ -462,6 +533,18 @@ def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
             raise ScriptError(
                 lineno, toks[0].col, f"{toks[0].text!r} is not an errno name such as EAGAIN" + (f" ({hint})" if hint else "")
             )
+    elif field_ == "data" and n >= 1 and toks[0].bare and toks[0].text == "~":
+        need(2, 2, "~ and a regular expression, as in: expect data ~ /^HTTP.1.1\\s200/")
+        from sockplay.core import until as until_mod
+
+        body = toks[1].text
+        if len(body) >= 2 and body.startswith("/") and body.endswith("/"):
+            body = body[1:-1]
+        try:
+            cmd.args["expected"] = None
+            cmd.args["regex"] = until_mod.compile_regex(body)
+        except UsageError as exc:
+            raise ScriptError(lineno, toks[1].col, str(exc)) from None
     elif field_ == "data":
         need(1, 1, 'the bytes, as in: expect data "cc" (quote text with spaces)')
         cmd.args["expected"] = decode_data(toks[0], lineno)

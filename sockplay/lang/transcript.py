@@ -137,7 +137,9 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
     if r.command.name == "options":
         lines += [INDENT + s for s in r.lines]
         return lines
-    if len(outs) == 1:
+    if r.steps is not None:
+        lines += step_lines(r.steps, style)
+    elif len(outs) == 1:
         lines += render_outcome(outs[0], style)
     elif outs:
         first, last = outs[0], outs[-1]
@@ -158,6 +160,24 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
     return lines
 
 
+def step_lines(steps: list[Any], style: Style = PLAIN) -> list[str]:
+    """A multi-call command's calls in order: each real call's trace, library calls marked as such."""
+    lines: list[str] = []
+    for item in steps:
+        if isinstance(item, Outcome):
+            lines.append(INDENT + style("trace", item.trace))
+            if item.errno:
+                lines.append(INDENT + style("error", summary(item)))
+        else:
+            lines.append(INDENT + style("note", f"lib {item}"))
+    return lines
+
+
+def background(ev: Event) -> bool:
+    """An event from a background job (a relay's pump, a proxy's accept loop): its command ends in ' &'."""
+    return bool(ev.command) and ev.command.endswith(" &")
+
+
 def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | None:
     """An event that arrives on its own (readiness, signal, pending, note); calls only if asked."""
     f = ev.fields
@@ -169,18 +189,27 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         what = f.get("signal") or f.get("name") or "signal"
         return INDENT + style("event", f"! {what}" + (f" for {ev.sock}" if ev.sock else "") + _rest(f, ("signal", "name")))
     if ev.kind == "pending":
+        if background(ev):
+            return None  # a relay's pump waits between every chunk: the calls say enough
         return INDENT + style("note", f"... {f.get('syscall', 'call')} on {ev.sock} waits")
     if ev.kind == "note":
         if ev.command and ev.command.startswith(("echo", "require")):
             return None  # the command's Result already printed it
+        if "tls" in f and not background(ev):
+            return None  # the tls command's Result shows the handshake in full
         return INDENT + style("note", "note: " + str(f.get("text", "")))
     if ev.kind == "wire":
         from sockplay.lang.wirecheck import line
 
         return INDENT + style("event", "= " + line(ev))
-    if ev.kind == "call" and calls and ev.outcome is not None:
-        return INDENT + style("trace", ev.outcome.trace)
-    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal"):
+    if ev.kind == "call" and ev.outcome is not None and (calls or background(ev)):
+        bg = f"[{ev.command.removesuffix(' &')}] " if background(ev) and not calls else ""
+        return INDENT + style("trace", bg + ev.outcome.trace)
+    if ev.kind == "lib":
+        if ev.command and not background(ev):
+            return None  # the command's Result lists its library calls in order
+        return INDENT + style("note", f"lib {f.get('text', '')}  (library call, not a syscall)")
+    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal", "lib"):
         return INDENT + style("note", f"{ev.kind}: " + _rest(f, ()).strip())
     return None
 
