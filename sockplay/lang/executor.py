@@ -67,11 +67,15 @@ class Result:
         """False when an expect failed or the (last) call failed."""
         if self.expect is not None and not self.expect.ok:
             return False
+        if self.final is not None:
+            return self.final.errno is None
         return all(o.errno is None for o in self.outcomes[-1:])
 
     @property
     def failed(self) -> Outcome | None:
         """The failed call a --strict run stops on: a count=N receive may end in an error, a single call may not."""
+        if self.final is not None:
+            return self.final if self.final.errno else None
         if not self.outcomes:
             return None
         last = self.outcomes[-1]
