@@ -46,6 +46,12 @@ _FIELD_META = {
     "on": "capture the packets (of the named sockets, or all)",
     "off": "stop capturing (or leave the named sockets out)",
     "save": "write what was captured to a pcap file",
+    "hold": "queue each chunk until forward, drop or replace decides",
+    "stop": "end the relay between these two sockets",
+    "wait": "block until the relay ends (timeout= to give up)",
+    "client": "start a TLS handshake as the client",
+    "server": "answer a TLS handshake (cert= key= or selfsigned)",
+    "close": "send close_notify: end the TLS stream on purpose",
 }
 _WIRE_META = {
     "SYN": "opens a connection", "ACK": "acknowledges", "FIN": "no more data from this side",
@@ -200,6 +206,13 @@ class CommandCompleter(Completer):
             return self._key_value(spec, partial)
         if spec.name == "expect":
             return _match(self._expect(args), partial)
+        if spec.name == "recv" and args and args[-1].lower() == "until":
+            return _match([('"\\r\\n"', "a delimiter, kept in the message"), ("len=", "a byte count"),
+                           ("/", "a regular expression between slashes: /REGEX/")], partial)
+        if spec.name == "recv" and len(args) == 1:
+            extra = [("until", "read one message: until DATA, len=N or /REGEX/")]
+        else:
+            extra = []
         pool: list[Candidate] = []
         kinds, keys_open = self.kinds_at(spec, args)
         for kind, context in kinds:
@@ -211,7 +224,7 @@ class CommandCompleter(Completer):
                     continue
                 text = k.key if k.kind == "switch" else k.key + "="
                 pool.append((text, k.help))
-        return _match(pool, partial)
+        return _match(pool + extra, partial)
 
     def kinds_at(self, spec: CommandSpec, args: list[str]) -> tuple[list[tuple[str, list[str]]], bool]:
         """Kinds the next word may have, each with the words before it; and whether keys fit now."""
@@ -244,6 +257,14 @@ class CommandCompleter(Completer):
         """Words of one kind with a line of meaning each; `before` gives context for values."""
         if kind in ("sock", "addr"):
             return [(n, "") for n in sorted(self.socket_names())]
+        if kind == "tlstarget":
+            return [(n, "") for n in sorted(self.socket_names())] + [("keylog", "write SSLKEYLOGFILE lines to FILE")]
+        if kind == "tlsrole":
+            if before and before[0].lower() == "keylog":
+                return []
+            return [(w, _FIELD_META.get(w, "")) for w in commands.TLS_ROLES]
+        if kind == "relaymode":
+            return [(w, _FIELD_META.get(w, "")) for w in commands.RELAY_MODES]
         if kind == "option":
             return [(r.name, f"{r.kind} · {first_sentence(r.help)}") for r in catalog.OPTIONS]
         if kind == "flags":

@@ -60,6 +60,7 @@ def constant_words() -> list[str]:
     out += commands.HOW_WORDS + commands.FCNTL_OPS + commands.ONOFF + commands.SOCK_FLAGS
     out += commands.EXPECT_FIELDS
     out += commands.WIRE_WORDS
+    out += commands.RELAY_MODES + commands.TLS_ROLES + ("keylog", "selfsigned", "udp", "until")
     return _uniq(out)
 
 
@@ -82,6 +83,9 @@ def _args_rules(word_token: _TokenType) -> list:
         (r'"', String.Double, "dq"),
         (r"'", String.Single, "sq"),
         (r"(?i)(hex:)([0-9a-f_:\-]*)([^\s;#\"']*)", bygroups(Keyword.Pseudo, Number.Hex, Error)),
+        (r"(file:)([^\s;#\"']*)", bygroups(Keyword.Pseudo, String.Other)),
+        (r"(until|~)([ \t]+)(/(?:[^/\\\n]|\\.)*/)" + _END, bygroups(Name.Constant, Whitespace, String.Regex)),
+        (r"~", Operator),
         (r"([A-Za-z_]\w*)(=)", bygroups(Name.Attribute, Operator)),
         (r"\[[0-9A-Fa-f:.%\w]*\](?::\d+)?" + _END, Number.Other),
         (r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?" + _END, Number.Other),

@@ -91,7 +91,11 @@ class ProtocolCommands:
         outs = p.start()
         r.outcomes.extend(outs)
         r.steps = list(outs)
-        if outs and outs[-1].errno is None:
+        if outs and outs[-1].errno is not None:
+            r.final = outs[-1]
+            r.lines.append(f"the proxy could not start: {outs[-1].syscall} failed with {outs[-1].errno}"
+                           + (f": {outs[-1].error}" if outs[-1].error else ""))
+        elif outs:
             proxy.register(self.pg, p)
             r.lines.append(f"proxy {p.name} on {a['listen']} -> {a['upstream']}"
                            + (" (udp, one upN per sender)" if p.udp else " (each client cliN relayed by upN)")

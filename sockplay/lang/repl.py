@@ -214,7 +214,9 @@ class Repl:
         if ev.kind in ("ready", "signal"):
             line = transcript.render_event(ev, self.style)
             return [line] if line else []
-        if ev.kind == "pending" and self._busy and ev.command is not None:
+        if ev.kind == "note" and ("relay" in ev.fields or "proxy" in ev.fields) and ev.fields.get("state") != "started":
+            return [transcript.INDENT + self.style("note", str(ev.fields.get("text", "")))]  # a background job speaks
+        if ev.kind == "pending" and self._busy and ev.command is not None and not transcript.background(ev):
             return [transcript.INDENT + self.style("note", f"... {ev.fields.get('syscall', 'the call')} "
                                                            f"on {ev.sock} waits (Ctrl-C cancels)")]
         if ev.kind == "call" and ev.command is None and ev.outcome is not None and ev.outcome.cmsgs:

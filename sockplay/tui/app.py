@@ -482,6 +482,11 @@ class SockplayApp(App[int]):
                 lines.append((fz.text(str(r)), "ok"))
                 continue
             outs = r.outcomes
+            if r.steps is not None:  # several calls making one thing: their traces are in the System calls pane
+                kind = "error" if r.final is not None and r.final.errno else "ok"
+                lines.extend((fz.text(t), kind) for t in r.lines)
+                lines.extend(self._expect_lines(r))
+                continue
             if len(outs) == 1:
                 lines.extend(self._outcome_lines(outs[0]))
             elif outs:
@@ -493,12 +498,15 @@ class SockplayApp(App[int]):
                 else:
                     lines.extend(self._outcome_lines(last, prefix="last "))
             lines.extend((fz.text(t), "ok") for t in r.lines)
-            if r.expect is not None:
-                e = r.expect
-                lines.append(
-                    (("ok: " if e.ok else "EXPECT FAILED: ") + e.message, "ok" if e.ok else "error")
-                )
+            lines.extend(self._expect_lines(r))
         return lines
+
+    @staticmethod
+    def _expect_lines(r: Result) -> list[tuple[str, str]]:
+        if r.expect is None:
+            return []
+        e = r.expect
+        return [(("ok: " if e.ok else "EXPECT FAILED: ") + e.message, "ok" if e.ok else "error")]
 
     def _outcome_lines(self, out: Outcome, prefix: str = "") -> list[tuple[str, str]]:
         fz = self.freezer
@@ -562,7 +570,7 @@ class SockplayApp(App[int]):
                     want_poll.append(ev)
                 else:
                     fold_poll += 1
-            elif kind in ("call", "pending", "signal", "note"):
+            elif kind in ("call", "pending", "signal", "note", "lib"):
                 changed = changed or kind == "call"
                 if len(want_sys) < cap:
                     want_sys.append(ev)
@@ -579,8 +587,15 @@ class SockplayApp(App[int]):
         for ev in reversed(want_sys):
             if ev.kind == "note":
                 sys.append(f"# {ev.sock + ': ' if ev.sock else ''}{getattr(ev, 'text', '')}")
+            elif ev.kind == "lib":  # OpenSSL or the resolver: marked, never shown as a syscall
+                sys.append(f"# lib {getattr(ev, 'text', '')}  (library call, not a syscall)")
             else:
                 sys.extend(syscall_lines(ev, fz))
+        jobs = [(str(getattr(ev, "text", "")), "note") for ev in events
+                if ev.kind == "note" and ("relay" in ev.fields or "proxy" in ev.fields)
+                and ev.fields.get("state") != "started"]
+        if jobs:  # a background relay or proxy speaks up in the REPL too (held chunks above all)
+            self.post_message(CommandDone("", "job", jobs, False))
         batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]

@@ -67,6 +67,9 @@ KIND_WORDS: dict[str, list[str]] = {
     "topic": ["recv", "SO_LINGER", "peek", "data", "pollin"],
     "requirement": ["root", "cap CAP_NET_ADMIN", "kernel 2.6", "kernel x", "ipv6", "wings"],
     "text": ["hi", '"two words"'],
+    "relaymode": ["hold", "stop", "wait", "halt"],
+    "tlstarget": NAMES + ["keylog"],
+    "tlsrole": ["client", "server", "close", "clinet"],
     "field": ["signal SIGIO", "signal SIGURG a", "signal SIGHUP", "ret 0", "ret -1", "errno EAGAIN", "errno 0", 'data "hello"', "value 1", "value SOCK_STREAM",
               "cmsg SO_RXQ_OVFL", "flags MSG_TRUNC", "ready a POLLIN", "ready b POLLOUT",
               "wire tcp SYN", "wire tcp SYN ACK from a to b", "wire udp from a count=2", "wire icmp PORT_UNREACH"],
@@ -74,7 +77,8 @@ KIND_WORDS: dict[str, list[str]] = {
     "wirearg": NAMES,
 }
 KEY_WORDS = {"count": ["1", "2", "3"], "timeout": ["0", "5"], "anc": ["0", "24", "256"], "to": NAMES + ["127.0.0.1:1"],
-             "rights": ["a", "a,b", "c"]}
+             "rights": ["a", "a,b", "c"], "sni": ["localhost"], "alpn": ["h2,http/1.1"],
+             "verify": ["on", "off", "missing-ca.pem"], "cert": ["missing.pem"], "key": ["missing.pem"]}
 
 
 @st.composite
@@ -122,6 +126,8 @@ def make_harmless(cmd: Command, pg: Playground) -> None:
         pg.fcntl(a["sock"], "nonblock", True)  # a unix connect to a full backlog would wait
     if cmd.name == "poll":
         a["timeout"] = min(a.get("timeout", 0), 10)
+    if cmd.name in ("relay", "tls"):
+        a["timeout"] = 10  # relay ... wait and a handshake give up at once
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])

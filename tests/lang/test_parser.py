@@ -26,7 +26,8 @@ def test_every_command_of_the_design_has_a_row():
     design = (
         "socket socketpair bind listen connect accept send sendto sendmsg recv recvfrom recvmsg "
         "setsockopt getsockopt getsockname getpeername shutdown close poll ioctl fcntl sysctl "
-        "sockets options help sleep echo expect wire"
+        "sockets options help sleep echo expect wire "
+        "relay forward drop replace proxy tls"  # turn 2 (issue 14)
     ).split()
     extensions = ["require"]  # ours, beyond DESIGN.md: lesson steps that need a privilege
     assert sorted(C.COMMAND_NAMES) == sorted(design + extensions)
