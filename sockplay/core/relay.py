@@ -283,20 +283,28 @@ def send_all(pg: Any, dst: str, data: bytes, stop: threading.Event | None = None
 
 
 # ---------------------------------------------------------------------- deciding held chunks
-def _oldest(pg: Any) -> Chunk:
+HOLD_WAIT = 2.0  # seconds forward/drop/replace wait for a chunk while a holding relay runs
+
+
+def _oldest(pg: Any, wait: float) -> Chunk:
     bk = book(pg)
-    with bk.lock:
-        if not bk.held:
+    deadline = time.monotonic() + wait
+    while True:
+        with bk.lock:
+            if bk.held:
+                return bk.held.popleft()
             live = [r for r in bk.relays if not r.done.is_set() and r.hold]
+        if not live or time.monotonic() >= deadline:
             raise UsageError("no chunk is held right now" + (
-                "; the held relay is waiting for data" if live else
+                f"; the holding relay had nothing to hold within {wait:g} s" if live else
                 "; start an intercepting relay with: relay A B hold"))
-        return bk.held.popleft()
+        time.sleep(0.01)
 
 
-def decide(pg: Any, fate: str, data: bytes | None = None) -> tuple[Chunk, list[Outcome]]:
-    """forward / drop / replace the oldest held chunk; the sends happen on the caller's thread."""
-    c = _oldest(pg)
+def decide(pg: Any, fate: str, data: bytes | None = None, wait: float = HOLD_WAIT) -> tuple[Chunk, list[Outcome]]:
+    """forward / drop / replace the oldest held chunk (waiting up to `wait` s for one while a
+    holding relay runs, so a script can say `send` then `forward`); the sends are the caller's."""
+    c = _oldest(pg, wait)
     outs: list[Outcome] = []
     if fate == "drop":
         c.fate = "dropped"

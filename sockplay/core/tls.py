@@ -35,8 +35,8 @@ _LOCK = threading.Lock()
 _KEYLOG: dict[int, str] = {}  # id(pg) -> file for SSLKEYLOGFILE lines
 
 
-def session(pg: Any, name: str) -> Session | None:
-    """The TLS session on socket `name`, if that same socket still has one."""
+def session(pg: Any, name: str, pending: bool = False) -> Session | None:
+    """The TLS session on socket `name` if that same socket still has one (with `pending`, also a half-done one)."""
     with _LOCK:
         s = _SESSIONS.get(pg, {}).get(name)
     if s is None:
@@ -45,7 +45,7 @@ def session(pg: Any, name: str) -> Session | None:
         with _LOCK:
             _SESSIONS.get(pg, {}).pop(name, None)
         return None
-    return s
+    return s if s.done or pending else None
 
 
 def set_keylog(pg: Any, path: str) -> str:
@@ -66,6 +66,7 @@ class Step:
 
     items: list[Outcome | str] = field(default_factory=list)
     error: str | None = None
+    pending: bool = False  # the handshake waits for the peer's records: the same command again goes on
 
     @property
     def outcomes(self) -> list[Outcome]:
@@ -87,6 +88,7 @@ class Session:
         self.plain = bytearray()  # decrypted bytes a `recv until` read past its message
         self.info: dict[str, Any] = {}
         self.eof = False
+        self.done = False  # handshake complete: only then do send and recv go through TLS
 
     # ------------------------------------------------------------------ plumbing
     def lib(self, step: Step, call: str, args: str, result: str) -> None:
@@ -112,6 +114,7 @@ class Session:
         o = self.pg.recv(self.name, RECORD_READ, timeout=timeout)
         step.items.append(o)
         if o.errno:
+            step.pending = o.errno == "EAGAIN"
             step.error = ("no TLS records arrived in time" if o.errno == "EAGAIN" else
                           f"recv failed with {o.errno}")
             return False
@@ -135,7 +138,8 @@ class Session:
                 if not self.flush(step):
                     return step
                 if not self.feed(step, _left(deadline)):
-                    step.error = f"handshake incomplete: {step.error}"
+                    if not step.pending:
+                        step.error = f"handshake incomplete: {step.error}"
                     return step
                 continue
             except ssl.SSLError as exc:
@@ -146,6 +150,7 @@ class Session:
             self.lib(step, "SSL_do_handshake", "", "1 (handshake complete)")
             self.flush(step)
             self.info = self.describe()
+            self.done = True
             return step
 
     def write(self, data: bytes) -> Step:
@@ -352,15 +357,24 @@ def start(pg: Any, name: str, server: bool, ctx: ssl.SSLContext, sni: str | None
         raise UsageError(f"{name!r} is not a stream socket; TLS runs over a connected stream (DTLS is not supported)")
     if session(pg, name) is not None:
         raise UsageError(f"{name!r} already speaks TLS")
-    sess = Session(pg, name, ctx, server, sni)
-    if server:
-        def on_sni(obj: Any, server_name: str | None, _ctx: Any) -> None:
-            sess.sni = server_name
-        ctx.sni_callback = on_sni
+    sess = session(pg, name, pending=True)
+    if sess is not None and sess.server != server:
+        raise UsageError(f"{name!r} is in the middle of a TLS handshake as the {'server' if sess.server else 'client'}")
+    if sess is None:
+        sess = Session(pg, name, ctx, server, sni)
+        if server:
+            def on_sni(obj: Any, server_name: str | None, _ctx: Any, sess: Session = sess) -> None:
+                sess.sni = server_name
+            ctx.sni_callback = on_sni
     step = sess.handshake(timeout)
-    if step.error is None:
-        with _LOCK:
+    with _LOCK:
+        if step.error is None or step.pending:
             _SESSIONS.setdefault(pg, {})[name] = sess
+        else:
+            _SESSIONS.get(pg, {}).pop(name, None)
+    if step.pending:
+        return sess, step
+    if step.error is None:
         text = "TLS handshake complete: " + "; ".join(info_lines(sess.info))
         pg.journal.emit(Event("note", sock=name, command=pg.current_command, text=text, tls=sess.info))
     else:

@@ -268,7 +268,7 @@ def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
     cmd = Command(spec.name, spec, {}, text, lineno, head.col, {})
     rest = tokens[1:]
     if spec.name == "recv":
-        rest = _take_until(cmd, rest, lineno)
+        rest = _take_until(cmd, rest, line, lineno)
     specs = spec.args
     si = 0
     filled: dict[str, list[Token]] = {}
@@ -334,8 +334,22 @@ def parse_tokens(tokens: list[Token], line: str, lineno: int = 1) -> Command:
     return cmd
 
 
-def _take_until(cmd: Command, rest: list[Token], lineno: int) -> list[Token]:
-    """`recv NAME until DATA|len=N|/REGEX/`: take the two words out before the usual parse."""
+def regex_span(toks: list[Token], start: int, line: str) -> tuple[str, int] | None:
+    """A /REGEX/ that may hold spaces: (its text as written, how many words it took), or None."""
+    first = toks[start]
+    if not first.bare or not first.text.startswith("/"):
+        return None
+    for j in range(start, len(toks)):
+        t = toks[j]
+        if not t.bare:
+            return None
+        if t.raw.endswith("/") and (j > start or len(t.raw) > 1):
+            return line[first.col - 1 : t.end - 1], j - start + 1
+    return None
+
+
+def _take_until(cmd: Command, rest: list[Token], line: str, lineno: int) -> list[Token]:
+    """`recv NAME until DATA|len=N|/REGEX/`: take those words out before the usual parse."""
     from sockplay.core import until as until_mod
 
     for i, tok in enumerate(rest):
@@ -345,16 +359,20 @@ def _take_until(cmd: Command, rest: list[Token], lineno: int) -> list[Token]:
             raise ScriptError(lineno, tok.end + 1, "until needs what ends the message: a delimiter such as "
                                                    '"\\r\\n", len=N or /REGEX/')
         term = rest[i + 1]
+        taken = 1
         try:
-            if term.bare and (term.text.startswith("len=") or (len(term.text) > 1 and term.text.startswith("/")
-                                                               and term.text.endswith("/"))):
+            rx = regex_span(rest, i + 1, line)
+            if rx is not None:
+                cmd.args["until"] = until_mod.parse(rx[0])
+                taken = rx[1]
+            elif term.bare and term.text.startswith("len="):
                 cmd.args["until"] = until_mod.parse(term.text)
             else:
                 cmd.args["until"] = until_mod.parse(term.raw, decode_data(term, lineno))
         except UsageError as exc:
             raise ScriptError(lineno, term.col, str(exc)) from None
         cmd.cols["until"] = term.col
-        others = rest[:i] + rest[i + 2:]
+        others = rest[:i] + rest[i + 1 + taken:]
         for t in others[1:]:
             kv = _keyword(t)
             if kv is None or kv[0] != "timeout":
@@ -534,12 +552,14 @@ def _check_expect(cmd: Command, toks: list[Token], lineno: int) -> None:
                 lineno, toks[0].col, f"{toks[0].text!r} is not an errno name such as EAGAIN" + (f" ({hint})" if hint else "")
             )
     elif field_ == "data" and n >= 1 and toks[0].bare and toks[0].text == "~":
-        need(2, 2, "~ and a regular expression, as in: expect data ~ /^HTTP.1.1\\s200/")
         from sockplay.core import until as until_mod
 
-        body = toks[1].text
-        if len(body) >= 2 and body.startswith("/") and body.endswith("/"):
-            body = body[1:-1]
+        rx = regex_span(toks, 1, cmd.text.rjust(len(cmd.text) + cmd.col - 1)) if n >= 2 else None
+        if rx is not None and 1 + rx[1] == n:
+            body = rx[0][1:-1]
+        else:
+            need(2, 2, "~ and a regular expression between slashes, as in: expect data ~ /^HTTP.1.1 200/")
+            body = toks[1].text
         try:
             cmd.args["expected"] = None
             cmd.args["regex"] = until_mod.compile_regex(body)

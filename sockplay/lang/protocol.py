@@ -207,18 +207,30 @@ class ProtocolCommands:
             return
         alpn = [p for p in (a.get("alpn") or "").split(",") if p]
         ca = None
+        resuming = tls.session(self.pg, name, pending=True) is not None
         if a["role"] == "client":
             ctx = tls.client_context(self.pg, a.get("verify", "on"), alpn)
-            sni = a.get("sni") or _peer_host(self.pg, name, r)
+            sni = a.get("sni") or (None if resuming else _peer_host(self.pg, name, r))
+            if sni is None and ctx.check_hostname and not resuming:
+                raise UsageError(f"verify checks the server's name, and {name!r} has none to check: "
+                                 "give sni=HOST, or verify=off")
             _, step = tls.start(self.pg, name, False, ctx, sni, t)
         else:
             ctx, ca = tls.server_context(self.pg, a.get("cert"), a.get("key"), bool(a.get("selfsigned")), alpn)
             _, step = tls.start(self.pg, name, True, ctx, None, t)
         r.steps = (r.steps or []) + step.items
         r.outcomes.extend(step.outcomes)
-        if ca:
+        if ca and not resuming:
             r.lines.append(f"throwaway CA: {ca}  (clients trust it with: curl --cacert {ca}, "
                            f"openssl s_client -CAfile {ca}, or tls NAME client verify={ca})")
+        if step.pending:
+            r.lines.append("handshake in progress: the records this side had to send are sent, and none came "
+                           f"back in time; run tls {name} {a['role']} again once the peer has answered")
+            wait = Outcome("tls", sock=name, ret=-1, errno="EAGAIN",
+                           error="the TLS handshake waits for the peer's records")
+            wait.trace = "(TLS handshake waiting in the library; not a syscall)"
+            r.final = wait
+            return
         if step.error:
             r.lines.append(f"TLS handshake failed: {step.error}")
             fail = Outcome("tls", sock=name, ret=-1, errno="EPROTO", error=step.error)
@@ -245,9 +257,13 @@ _HOSTS: dict[tuple[int, str], str] = {}  # (playground, socket) -> the host name
 
 def _peer_host(pg: Any, name: str, r: Any) -> str | None:
     """No sni= given: the host name the socket connected to, else its peer's IP (checked, never sent as SNI)."""
+    import socket as _s
+
     host = _HOSTS.get((id(pg), name))
     if host:
         return host
+    if pg.get(name).family == _s.AF_UNIX:
+        return None
     o = pg.getpeername(name)
     r.outcomes.append(o)
     r.steps = (r.steps or []) + [o]
