@@ -9,6 +9,7 @@ where the calls together make one value (a message), `Result.final` for `expect`
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from sockplay.core import names, proxy, relay, tls, until
@@ -193,7 +194,8 @@ class ProtocolCommands:
                            "Wireshark: Preferences > Protocols > TLS > (Pre)-Master-Secret log filename)")
             return
         name = a["target"]
-        self.pg.get(name)
+        if self.pg.get(name).type != socket.SOCK_STREAM:
+            raise UsageError(f"{name!r} is not a stream socket; TLS runs over a connected stream (DTLS is not supported)")
         t = self._timeout(cmd)  # type: ignore[attr-defined]
         t = 10.0 if t is None else t
         if a["role"] == "close":
