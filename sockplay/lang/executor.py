@@ -638,10 +638,13 @@ def help_lines(topic: str | None) -> list[str]:
     """Help text: all commands, one command, an option from the catalog, a flag or a topic."""
     if not topic:
         lines = ["Commands (help COMMAND for one, help SO_LINGER for an option, help data|addr|flags|count|expect|wire):"]
-        width = max(len(c.usage) for c in C.COMMANDS)
+        width = min(max(len(c.usage) for c in C.COMMANDS), 72)
         for c in C.COMMANDS:
             first = c.help.split(". ")[0].rstrip(".")
-            lines.append(f"  {c.usage.ljust(width)}  {first}")
+            if len(c.usage) > width:  # a long usage gets its own line rather than widening every row
+                lines += [f"  {c.usage}", f"  {'':{width}}  {first}"]
+            else:
+                lines.append(f"  {c.usage.ljust(width)}  {first}")
         return lines
     word = topic.strip()
     spec = C.command(word)
