@@ -638,7 +638,7 @@ def help_lines(topic: str | None) -> list[str]:
     """Help text: all commands, one command, an option from the catalog, a flag or a topic."""
     if not topic:
         lines = ["Commands (help COMMAND for one, help SO_LINGER for an option, help data|addr|flags|count|expect|wire):"]
-        width = min(max(len(c.usage) for c in C.COMMANDS), 72)
+        width = min(max(len(c.usage) for c in C.COMMANDS), 73)
         for c in C.COMMANDS:
             first = c.help.split(". ")[0].rstrip(".")
             if len(c.usage) > width:  # a long usage gets its own line rather than widening every row
