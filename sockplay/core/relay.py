@@ -206,6 +206,8 @@ class Relay:
         with self._lock:
             self.ended[key] = why
             both = len(self.ended) == 2
+            if not why.startswith("end of file") and not self.reason:
+                self.reason = why
         if not both and not why.startswith("end of file"):
             # an error on one side ends the other as well (from a thread of its own: stop waits)
             threading.Thread(target=self.stop, args=(why,), daemon=True, name="sockplay-relay-stop").start()
@@ -221,7 +223,11 @@ class Relay:
                 pg.poll([src], timeout=-1, events=["POLLIN"])
                 continue
             if o.errno:
-                return "stopped" if self._stop.is_set() else f"{src}: recv failed with {o.errno}"
+                if self._stop.is_set():
+                    return "stopped"
+                if o.errno == "EINTR":  # someone cancelled the wait (Ctrl-C, close, the app closing)
+                    return f"cancelled while {src} waited"
+                return f"{src}: recv failed with {o.errno}"
             data = o.data or b""
             if stream and o.ret == 0:
                 sh = pg.shutdown(dst, "wr")

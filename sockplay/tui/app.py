@@ -570,6 +570,8 @@ class SockplayApp(App[int]):
                     want_poll.append(ev)
                 else:
                     fold_poll += 1
+            elif kind == "pending" and (ev.command or "").endswith(" &"):
+                continue  # a relay's pump waits before every chunk: its calls say enough
             elif kind in ("call", "pending", "signal", "note", "lib"):
                 changed = changed or kind == "call"
                 if len(want_sys) < cap:
