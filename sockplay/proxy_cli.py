@@ -25,7 +25,13 @@ def proxy_cli(args: Any) -> int:
     if not args.headless:
         from sockplay.tui.app import AppOptions, SockplayApp
 
-        app = SockplayApp(AppOptions(scene=[line], theme=getattr(args, "theme", None)))
+        welcome = [
+            f"sockplay proxy: clients of {args.listen} are accepted as cli1, cli2, ... and relayed to "
+            f"{args.upstream} by up1, up2, ...; every chunk is a real recv and send (System calls pane).",
+            "Held chunks (--hold): forward · drop · replace DATA.  relay cliN upN stop ends one client; "
+            "close proxy1 stops taking clients.",
+        ]
+        app = SockplayApp(AppOptions(scene=[line], welcome=welcome, theme=getattr(args, "theme", None)))
         app.run()
         return int(app.return_code or 0)
     return headless(line, json_out=bool(args.json))

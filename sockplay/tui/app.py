@@ -235,6 +235,7 @@ class AppOptions:
     user_theme_dir: Path | None = None
     history_file: Path | str | None = None  # where typed lines persist ("" keeps none)
     scene: Iterable[str] | None = None
+    welcome: Iterable[str] | None = None  # the lines that greet a scene given in `scene`
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -405,6 +406,8 @@ class SockplayApp(App[int]):
         welcome = (
             scene.EMPTY_WELCOME if self.options.empty and not self.options.script else scene.WELCOME
         )
+        if self.options.welcome is not None:  # a scene of its own (sockplay proxy) says what it is
+            welcome = tuple(self.options.welcome)
         lines = [(text, "info") for text in welcome]
         self.runner.call(lambda: self.post_message(CommandDone("", "welcome", lines, False)))
 
