@@ -165,12 +165,21 @@ def step_lines(steps: list[Any], style: Style = PLAIN) -> list[str]:
     lines: list[str] = []
     for item in steps:
         if isinstance(item, Outcome):
-            lines.append(INDENT + style("trace", item.trace))
+            lines += _trace_text_rows(item.trace, style)
             if item.errno:
                 lines.append(INDENT + style("error", summary(item)))
         else:
             lines.append(INDENT + style("note", f"lib {item}"))
     return lines
+
+
+def _trace_text_rows(text: str, style: Style, prefix: str = "") -> list[str]:
+    """A call's trace, one row per syscall line; a [bracketed] line (the engine's own) styled as a note."""
+    rows = []
+    for ln in text.splitlines() or [""]:
+        rows.append(INDENT + style("note" if ln.startswith("[") else "trace", prefix + ln))
+        prefix = " " * len(prefix)
+    return rows
 
 
 def background(ev: Event) -> bool:
@@ -204,7 +213,7 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         return INDENT + style("event", "= " + line(ev))
     if ev.kind == "call" and ev.outcome is not None and (calls or background(ev)):
         bg = f"[{ev.command.removesuffix(' &')}] " if background(ev) and not calls else ""
-        return INDENT + style("trace", bg + ev.outcome.trace)
+        return "\n".join(_trace_text_rows(ev.outcome.trace, style, bg))
     if ev.kind == "lib":
         if ev.command and not background(ev):
             return None  # the command's Result lists its library calls in order
