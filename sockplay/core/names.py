@@ -47,7 +47,7 @@ def resolve(pg: Any, host: str, port: int, family: int, stype: int) -> tuple[lis
         text = f'getaddrinfo("{host}", "{port}", {hints}) = {exc.strerror}'
         pg.journal.emit(Event("lib", sock=None, command=pg.current_command, lib="libc resolver",
                               call="getaddrinfo", text=text, addresses=[]))
-        raise UsageError(f"cannot resolve {host!r}: {exc.strerror}") from None
+        raise UsageError(f"cannot resolve the host in {host}:{port} ({exc.strerror})") from None
     addrs: list[str] = []
     for fam, _t, _p, _c, sa in infos:
         if fam == socket.AF_INET6:

@@ -10,6 +10,7 @@ to that sender with sendto on the listening socket.
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from typing import Any
 
@@ -53,6 +54,10 @@ class Proxy:
     def start(self) -> list[Any]:
         """Open the listening socket (on the caller's thread, so its calls belong to the command)."""
         pg = self.pg
+        host = names_mod.split_host(self.upstream)
+        if host:  # a name that does not resolve is the user's mistake: say so before listening
+            fam = socket.AF_INET6 if self.up_family == "inet6" else socket.AF_INET
+            names_mod.resolve(pg, host[0], host[1], fam, socket.SOCK_DGRAM if self.udp else socket.SOCK_STREAM)
         outs = [pg.socket(self.name, self.family, "dgram" if self.udp else "stream")]
         if outs[-1].errno:
             return outs
