@@ -267,3 +267,14 @@ def test_piped_input_runs_without_a_terminal(tmp_path: Path) -> None:
     assert "['a', 'b']" in proc.stdout
     assert "unknown command 'frob'" in proc.stdout
     assert "not a terminal" not in proc.stderr
+
+
+async def test_relay_runs_in_the_background_and_speaks_up(repl: Harness) -> None:
+    """The prompt comes back at once; a held chunk and the relay's end are printed as they happen."""
+    await repl.run_line("socketpair c cli; socketpair up s", "new socket up, s")
+    await repl.run_line("relay cli up hold", "running in the background")
+    await repl.run_line("send c ping", "= 4")
+    await repl.wait_for("held 4 bytes cli -> up", timeout=10)
+    await repl.run_line("forward", "forwarded 4 bytes cli -> up")
+    await repl.run_line("recv s", 'data "ping"')
+    await repl.run_line("relay cli up stop", "relay 1 ended")
