@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import weakref
 from typing import Any
 
 from sockplay.core import names as names_mod
@@ -190,19 +191,19 @@ def _free_name(pg: Any, prefix: str) -> str:
     return f"{prefix}{i}"
 
 
-_PROXIES: dict[int, list[Proxy]] = {}
+_PROXIES: weakref.WeakKeyDictionary[Any, list[Proxy]] = weakref.WeakKeyDictionary()
 
 
 def register(pg: Any, p: Proxy) -> None:
-    _PROXIES.setdefault(id(pg), []).append(p)
+    _PROXIES.setdefault(pg, []).append(p)
 
 
 def proxies(pg: Any) -> list[Proxy]:
-    return [p for p in _PROXIES.get(id(pg), []) if not p._stop.is_set()]
+    return [p for p in _PROXIES.get(pg, []) if not p._stop.is_set()]
 
 
 def stop_all(pg: Any) -> None:
-    for p in _PROXIES.pop(id(pg), []):
+    for p in _PROXIES.pop(pg, []):
         p.stop()
     with contextlib.suppress(Exception):
         from sockplay.core import relay

@@ -32,7 +32,7 @@ LIB = "OpenSSL via Python ssl (memory BIOs)"
 
 _SESSIONS: weakref.WeakKeyDictionary[Any, dict[str, Session]] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
-_KEYLOG: dict[int, str] = {}  # id(pg) -> file for SSLKEYLOGFILE lines
+_KEYLOG: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()  # playground -> SSLKEYLOGFILE file
 
 
 def session(pg: Any, name: str, pending: bool = False) -> Session | None:
@@ -56,7 +56,7 @@ def set_keylog(pg: Any, path: str) -> str:
             pass
     except OSError as exc:
         raise UsageError(f"cannot write the key log {path!r}: {exc.strerror}") from None
-    _KEYLOG[id(pg)] = full
+    _KEYLOG[pg] = full
     return full
 
 
@@ -321,7 +321,7 @@ def server_context(pg: Any, cert: str | None, key: str | None, selfsigned: bool,
 def _common(pg: Any, ctx: ssl.SSLContext, alpn: list[str] | None) -> None:
     if alpn:
         ctx.set_alpn_protocols(alpn)
-    path = _KEYLOG.get(id(pg))
+    path = _KEYLOG.get(pg)
     if path:
         ctx.keylog_filename = path
 

@@ -22,7 +22,7 @@ from sockplay.core.outcome import Outcome
 from sockplay.lang import commands as C
 from sockplay.lang.grammar import ScriptError, quote_data, show_data
 from sockplay.lang.parser import Command, parse_line
-from sockplay.lang.protocol import ProtocolCommands
+from sockplay.lang.protocol import ProtocolCommands, remember_peer
 
 READY_WAIT = 1.0  # seconds `expect ready` waits for the watcher
 
@@ -223,6 +223,7 @@ class Executor(ProtocolCommands):
         if self._connect_by_name(cmd, r):
             return
         r.outcomes.append(self.pg.connect(cmd.args["sock"], cmd.args["addr"], timeout=self._timeout(cmd)))
+        remember_peer(self.pg, cmd.args["sock"], cmd.args["addr"])  # for tls NAME client's name check
 
     def _do_shutdown(self, cmd: Command, r: Result) -> None:
         r.outcomes.append(self.pg.shutdown(cmd.args["sock"], cmd.args["how"]))

@@ -10,6 +10,7 @@ where the calls together make one value (a message), `Result.final` for `expect`
 from __future__ import annotations
 
 import socket
+import weakref
 from typing import Any
 
 from sockplay.core import names, proxy, relay, tls, until
@@ -115,7 +116,7 @@ class ProtocolCommands:
         r.steps = items
         r.outcomes.extend(i for i in items if isinstance(i, Outcome))
         tried = [i for i in items if isinstance(i, Outcome)]
-        _HOSTS[(id(self.pg), cmd.args["sock"])] = hp[0]
+        remember_peer(self.pg, cmd.args["sock"], addr)
         r.lines.append(f"{hp[0]} resolved to {len(_addrs(items))} address(es); "
                        f"{len(tried)} connect attempt(s), " + ("the last worked" if last.errno is None else
                                                               f"none worked (last: {last.errno})"))
@@ -212,10 +213,10 @@ class ProtocolCommands:
         resuming = tls.session(self.pg, name, pending=True) is not None
         if a["role"] == "client":
             ctx = tls.client_context(self.pg, a.get("verify", "on"), alpn)
-            sni = a.get("sni") or (None if resuming else _peer_host(self.pg, name, r))
+            sni = a.get("sni") or (None if resuming else _peer_host(self.pg, name))
             if sni is None and ctx.check_hostname and not resuming:
-                raise UsageError(f"verify checks the server's name, and {name!r} has none to check: "
-                                 "give sni=HOST, or verify=off")
+                raise UsageError(f"verify checks the server's name, and sockplay does not know which name {name!r} "
+                                 "dialled: give sni=HOST (an IP works too), or verify=off")
             _, step = tls.start(self.pg, name, False, ctx, sni, t)
         else:
             ctx, ca = tls.server_context(self.pg, a.get("cert"), a.get("key"), bool(a.get("selfsigned")), alpn)
@@ -254,22 +255,23 @@ def _addrs(items: list[Any]) -> list[str]:
     return []
 
 
-_HOSTS: dict[tuple[int, str], str] = {}  # (playground, socket) -> the host name it connected to
+# (playground) -> {socket: the host it connected to}: a host name, or the IP typed in `connect`
+_HOSTS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
-def _peer_host(pg: Any, name: str, r: Any) -> str | None:
-    """No sni= given: the host name the socket connected to, else its peer's IP (checked, never sent as SNI)."""
-    import socket as _s
+def remember_peer(pg: Any, name: str, addr: str) -> None:
+    """What `connect NAME ADDR` dialled, so `tls NAME client` can check that name without asking the kernel."""
+    a = str(addr)
+    if a.startswith("["):
+        host = a[1:].split("]")[0]
+    elif a.count(":") == 1 and not a.startswith(("/", ".", "@")):
+        host = a.rsplit(":", 1)[0]
+    else:
+        return
+    if host and host not in ("*", "0.0.0.0", "::"):
+        _HOSTS.setdefault(pg, {})[name] = host
 
-    host = _HOSTS.get((id(pg), name))
-    if host:
-        return host
-    if pg.get(name).family == _s.AF_UNIX:
-        return None
-    o = pg.getpeername(name)
-    r.outcomes.append(o)
-    r.steps = (r.steps or []) + [o]
-    if o.errno or not o.value:
-        return None
-    text = str(o.value)
-    return text[1:].split("]")[0] if text.startswith("[") else text.rsplit(":", 1)[0]
+
+def _peer_host(pg: Any, name: str) -> str | None:
+    """No sni= given: the host the socket's connect dialled (a name is sent as SNI; an IP is only checked)."""
+    return _HOSTS.get(pg, {}).get(name)
