@@ -216,3 +216,15 @@ def test_proxy_udp_by_sender(pg: Playground) -> None:
         stop.set()
         t.join(5)
         echo.close()
+
+
+def test_proxy_unix_stream(pg: Playground, tmp_path) -> None:
+    ex = Executor(pg)
+    up, front = tmp_path / "up.sock", tmp_path / "front.sock"
+    for line in ("socket upsrv unix stream", f"bind upsrv {up}", "listen upsrv", f"proxy {front} {up}",
+                 "socket c unix stream", f"connect c {front}", "send c hello", "accept upsrv srv timeout=20000"):
+        assert ex.run_line(line)[-1].ok, line
+    assert ex.run_line("recv srv until len=5 timeout=20000")[-1].final.data == b"hello"
+    ex.run_line("send srv world")
+    assert ex.run_line("recv c until len=5 timeout=20000")[-1].final.data == b"world"
+    assert {"proxy1", "cli1", "up1"} <= set(pg.sockets)
