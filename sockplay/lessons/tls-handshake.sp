@@ -48,3 +48,26 @@ expect data ~ /200 OK/
 tls c close
 recv s
 expect ret 0
+
+## What the wire sees: the same handshake over TCP with the wire on (it needs
+## CAP_NET_RAW). The ClientHello is one 517-byte segment from c; after the
+## handshake, 6 bytes of plaintext travel as 28: a 5-byte record header, the
+## data, one byte of record type and a 16-byte authentication tag. The Wire
+## pane (F4) shows each segment under the call that sent it.
+require cap CAP_NET_RAW
+socket srv inet stream
+bind srv 127.0.0.1:0
+listen srv
+socket tc inet stream
+wire on tc
+connect tc srv
+accept srv ta
+tls tc client verify=off timeout=100
+expect wire tcp PSH from tc len=517
+tls ta server selfsigned timeout=100
+tls tc client verify=off
+tls ta server selfsigned
+send tc "secret"
+expect wire tcp PSH from tc len=28
+recv ta
+expect data "secret"
