@@ -43,6 +43,14 @@ def parse_int(value: Any, what: str = "value") -> int:
         raise UsageError(f"{what}: {value!r} is not a number; expected an integer such as 4096, 0x10 or 64k") from None
 
 
+def int32(value: Any, what: str = "value") -> int:
+    """parse_int for a value the kernel takes as a C int: out of range is a UsageError, not a struct.error."""
+    n = parse_int(value, what)
+    if not -(2**31) <= n < 2**31:
+        raise UsageError(f"{what} {n} does not fit 32 bits; expected -2147483648 to 2147483647")
+    return n
+
+
 @dataclass(frozen=True, slots=True)
 class Encoded:
     """setsockopt bytes that point into memory (a BPF program): keep `keep` alive until the call returns."""

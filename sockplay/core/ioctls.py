@@ -87,3 +87,10 @@ def ioctl(word: str | int) -> IoctlRow:
             hint=did_you_mean(str(word), [r.name for r in IOCTLS] + [a for r in IOCTLS for a in r.aliases]),
         )
     return row
+
+
+def int_value(row: IoctlRow, value: object) -> int:
+    """The int a set_int request passes, parsed and range-checked (the engine and export both use this)."""
+    from sockplay.core import codecs
+
+    return codecs.int32(value, row.name)

@@ -1096,7 +1096,7 @@ class Playground:
                 if value in (None, ""):
                     v = self.pid if row.name in ("SIOCSPGRP", "FIOSETOWN") else 1
                 else:
-                    v = codecs.parse_int(value, row.name)
+                    v = ioctls.int_value(row, value)
                 arg = f"[{v}]"
                 _fcntl.ioctl(fd, row.number, struct.pack("i", v))
                 out.value = v
