@@ -29,8 +29,21 @@ GENERATORS: dict[str, type[Generator]] = {"python": PythonGen, "c": CGen}
 __all__ = ["GENERATORS", "CGen", "PythonGen", "export_cli", "export_text", "typed_args", "typed_command"]
 
 
+def _check_text(text: str) -> None:
+    """A lone surrogate (bytes that were not UTF-8, carried by surrogateescape) is refused where it stands.
+
+    Files are read as strict UTF-8, so only text handed to export_text directly can hold one.
+    """
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for col, ch in enumerate(line, 1):
+            if 0xD800 <= ord(ch) <= 0xDFFF:
+                raise ScriptError(lineno, col, f"character U+{ord(ch):04X} is not text (a lone surrogate, as left by "
+                                  "bytes that are not UTF-8); save the script as UTF-8 and write bytes as \\xHH")
+
+
 def export_text(text: str, to: str, filename: str = "script.sp") -> str:
     """The program for a script's text; raises ScriptError (line and column) when it cannot be written."""
+    _check_text(text)
     commands, errors = check_script(text)
     if errors:
         raise errors[0]
