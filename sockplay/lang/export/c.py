@@ -62,7 +62,9 @@ C_NAMES = {
     "fgets", "fclose", "snprintf", "inet_pton", "inet_ntop", "write", "time", "stdout", "stderr", "stdin",
     "buf", "sv", "n", "e", "r", "v", "got", "len", "ss", "sl", "fl", "peer", "extra", "fds", "last_ret",
     "last_err", "last_data", "last_len", "last_int", "last_pair", "last_real", "last_text", "last_flags",
-    "last_cmsgs", "last_ncmsg", "result", "show", "errname", "addr_of", "fmt_addr", "wait_ready",
+    "last_cmsgs", "last_ncmsg", "result", "show", "errname", "addr_of", "fmt_addr", "set_timeo", "track",
+    "untrack", "close_all", "open_fds", "n_open", "at_end", "old", "forget", "mark_bound", "after_bind",
+    "local_addr", "local_len", "is_bound", "MAX_FD",
     "pollbits", "expect_fail", "expect_ok", "sleep_ms", "sysctl_read", "cleanup", "on_signal", "i", "msg",
     "iov", "control", "cm", "sa_in", "sa_in6", "sa_un", "lookup_name", "sec", "frac", "ts", "tv", "ucred",
     "linger", "timeval", "sockaddr", "pollfd", "msghdr", "iovec", "cmsghdr", "f", "line", "value", "fd",
@@ -177,8 +179,17 @@ socklen_t addr_of(int other, int family, struct sockaddr_storage *ss)
 {
     socklen_t len = sizeof *ss;
     memset(ss, 0, sizeof *ss);
-    if (getsockname(other, (struct sockaddr *)ss, &len) < 0)
-        return 0;
+    if (other >= 0 && other < MAX_FD && local_len[other]) {
+        len = local_len[other];
+        memcpy(ss, &local_addr[other], sizeof *ss);
+    } else {
+        if (getsockname(other, (struct sockaddr *)ss, &len) < 0)
+            return 0;
+        if (other >= 0 && other < MAX_FD && is_bound[other]) {
+            memcpy(&local_addr[other], ss, sizeof *ss);
+            local_len[other] = len;
+        }
+    }
     if (family == AF_INET6 && ss->ss_family == AF_INET) {
         struct sockaddr_in v4 = *(struct sockaddr_in *)ss;
         struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
@@ -266,14 +277,86 @@ const char *fmt_addr(const struct sockaddr_storage *ss, socklen_t len)
     return out;
 }
 ''',
-    "wait_ready": r'''
-/* timeout=MS: wait up to MS for the socket (a nonblocking one does not wait), as sockplay does. */
-int wait_ready(int fd, short events, int ms)
+    "set_timeo": r'''
+/* timeout=MS is the kernel's own: SO_RCVTIMEO/SO_SNDTIMEO set for one call, then put back (as sockplay
+ * does). Keeps errno, so the call's own error is still there to read. */
+void set_timeo(int fd, int option, long sec, long usec)
 {
-    struct pollfd p = {fd, events, 0};
-    if (fcntl(fd, F_GETFL) & O_NONBLOCK)
-        return 1;
-    return poll(&p, 1, ms) > 0;
+    struct timeval tv = {sec, usec};
+    int saved = errno;
+    setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+    errno = saved;
+}
+''',
+    "open_sockets": r'''
+/* The sockets open now, in sockplay's order: when a script ends (or an expect fails) the ones still
+ * open are closed, one close each, in this order (atexit), as sockplay does. */
+int open_fds[4096];
+int n_open;
+
+/* What sockplay remembers of each socket's local address, by fd: naming a socket as an address costs a
+ * getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after. */
+#define MAX_FD 4096
+struct sockaddr_storage local_addr[MAX_FD];
+socklen_t local_len[MAX_FD]; /* 0: not known */
+char is_bound[MAX_FD];
+
+void forget(int fd)
+{
+    if (fd >= 0 && fd < MAX_FD) {
+        local_len[fd] = 0;
+        is_bound[fd] = 0;
+    }
+}
+
+void mark_bound(int fd, int ok)
+{
+    if (ok && fd >= 0 && fd < MAX_FD)
+        is_bound[fd] = 1;
+}
+
+/* After a bind that worked: remember the address, or (port 0) ask the kernel which port it picked. Keeps errno. */
+void after_bind(int fd, int ok, const struct sockaddr_storage *ss, socklen_t len)
+{
+    int saved = errno;
+    if (!ok || fd < 0 || fd >= MAX_FD)
+        return;
+    is_bound[fd] = 1;
+    if ((ss->ss_family == AF_INET && ((const struct sockaddr_in *)ss)->sin_port == 0)
+        || (ss->ss_family == AF_INET6 && ((const struct sockaddr_in6 *)ss)->sin6_port == 0)) {
+        socklen_t got = sizeof local_addr[fd];
+        if (getsockname(fd, (struct sockaddr *)&local_addr[fd], &got) == 0)
+            local_len[fd] = got;
+    } else if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6 || ss->ss_family == AF_UNIX) {
+        memcpy(&local_addr[fd], ss, sizeof *ss);
+        local_len[fd] = len;
+    }
+    errno = saved;
+}
+
+void track(int fd)
+{
+    forget(fd);
+    if (fd >= 0 && n_open < (int)(sizeof open_fds / sizeof open_fds[0]))
+        open_fds[n_open++] = fd;
+}
+
+void untrack(int fd)
+{
+    forget(fd);
+    for (int i = 0; i < n_open; i++)
+        if (open_fds[i] == fd) {
+            memmove(open_fds + i, open_fds + i + 1, (n_open - i - 1) * sizeof open_fds[0]);
+            n_open--;
+            return;
+        }
+}
+
+void close_all(void)
+{
+    for (int i = 0; i < n_open; i++)
+        close(open_fds[i]);
+    n_open = 0;
 }
 ''',
     "pollbits": r'''
@@ -375,8 +458,8 @@ int wait_signal(int which)
 }
 ''',
 }
-C_ORDER = ["errname", "show", "values", "result", "addr_of", "sa_in", "sa_in6", "sa_un", "fmt_addr",
-           "wait_ready", "pollbits", "ready", "msgflags", "show_cmsgs", "sleep_ms", "sysctl_read", "signals"]
+C_ORDER = ["errname", "show", "values", "result", "open_sockets", "addr_of", "sa_in", "sa_in6", "sa_un", "fmt_addr",
+           "set_timeo", "pollbits", "ready", "msgflags", "show_cmsgs", "sleep_ms", "sysctl_read", "signals"]
 
 
 
@@ -420,7 +503,7 @@ class CGen(Generator):
         """Lines filling `ss`/`sl` with the address; the caller declares them."""
         how, a = self.address(cmd, key, s)
         if how == "sock":
-            self.needs.add("addr_of")
+            self.needs.update({"addr_of", "open_sockets"})
             return [f"sl = addr_of({a.var}, {s.family}, &ss); /* {a.name}'s local address, asked at run time */"]
         if s.family == "AF_INET":
             self.needs.add("sa_in")
@@ -443,8 +526,10 @@ class CGen(Generator):
         sockflags = {f"SOCK_{f.upper()}" for f in a.get("sockflags", [])} | {"SOCK_CLOEXEC"}
         tbits = " | ".join([typ.name] + sorted(sockflags))
         self.const(proto.name, proto.value)
+        self.needs.add("open_sockets")
         self.w(f"{s.var} = socket({fam.name}, {tbits}, {proto.name});")
         self.w(f"result({c_text('socket ' + s.name)}, {s.var}, errno, NULL, 0, NULL);")
+        self.w(f"track({s.var});")
         self.set_last(None)
 
     def do_socketpair(self, cmd: Command) -> None:
@@ -461,16 +546,23 @@ class CGen(Generator):
             f"{s2.var} = sv[1];",
             'snprintf(extra, sizeof extra, "[%d, %d]", sv[0], sv[1]);',
             f"result({c_text(f'socketpair {s1.name} {s2.name}')}, r, e, NULL, 0, extra);",
+            f"track({s1.var});",
+            f"track({s2.var});",
         ])
+        self.needs.add("open_sockets")
         self.set_last(None)
 
     def _addr_call(self, cmd: Command, call: str) -> None:
         s = self.sock(cmd)
-        lines = ["struct sockaddr_storage ss;", "socklen_t sl;"] + self.addr_lines(cmd, "addr", s)
-        lines += [f"int r = {call}({s.var}, (struct sockaddr *)&ss, sl);",
+        set_, put_back = self.timeo(cmd, s)
+        lines = ["struct sockaddr_storage ss;", "socklen_t sl;"] + self.addr_lines(cmd, "addr", s) + set_
+        lines += [f"int r = {call}({s.var}, (struct sockaddr *)&ss, sl);", *put_back,
                   f"result({c_text(f'{call} {s.name}')}, r, errno, NULL, 0, NULL);"]
-        if cmd.args.get("timeout") is not None:
-            self.w("/* timeout= is not exported: this connect waits as long as the kernel lets it */")
+        self.needs.add("open_sockets")
+        if call == "bind":
+            lines.append(f"after_bind({s.var}, r == 0, &ss, sl);")
+        else:
+            lines.append(f"mark_bound({s.var}, r == 0);")
         self.block(lines)
         self.set_last(None)
 
@@ -484,8 +576,9 @@ class CGen(Generator):
         s = self.sock(cmd)
         backlog = cmd.args.get("backlog")
         backlog = DEFAULT_BACKLOG if backlog is None else backlog
+        self.needs.add("open_sockets")
         self.block([f"int r = listen({s.var}, {c_int(backlog)});",
-                    f"result({c_text('listen ' + s.name)}, r, errno, NULL, 0, NULL);"])
+                    f"result({c_text('listen ' + s.name)}, r, errno, NULL, 0, NULL);", f"mark_bound({s.var}, r == 0);"])
         self.set_last(None)
 
     def do_accept(self, cmd: Command) -> None:
@@ -495,14 +588,11 @@ class CGen(Generator):
             raise cmd.error(f"a socket named {name!r} already exists", "newname")
         new = self.new_sock(name, s.family, s.type)
         self.needs.add("fmt_addr")
-        lines = ["struct sockaddr_storage ss;", "socklen_t sl = sizeof ss;", "int e;", "char extra[200];"]
-        if cmd.args.get("timeout") is not None:
-            self.needs.add("wait_ready")
-            lines += [f"if (!wait_ready({s.var}, POLLIN, {c_int(cmd.args['timeout'])})) {{ /* timeout=: give up with EAGAIN */",
-                      f"    {new.var} = -1;", "    e = EAGAIN;", "} else {",
-                      f"    {new.var} = accept4({s.var}, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);", "    e = errno;", "}"]
-        else:
-            lines += [f"{new.var} = accept4({s.var}, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC); /* as Python's accept() */", "e = errno;"]
+        self.needs.add("open_sockets")
+        set_, put_back = self.timeo(cmd, s)
+        lines = ["struct sockaddr_storage ss;", "socklen_t sl = sizeof ss;", "int e;", "char extra[200];", *set_,
+                 f"{new.var} = accept4({s.var}, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC); /* as Python's accept() */",
+                 "e = errno;", *put_back, f"track({new.var});", f"mark_bound({new.var}, {new.var} >= 0);"]
         lines += [f"snprintf(extra, sizeof extra, \"%s from %s\", {c_text(new.name)}, fmt_addr(&ss, sl));",
                   f"result({c_text('accept ' + s.name)}, {new.var}, e, NULL, 0, extra);",
                   f"snprintf(last_text, sizeof last_text, \"%s\", {c_text(new.name)});",
@@ -520,7 +610,7 @@ class CGen(Generator):
 
     def do_close(self, cmd: Command) -> None:
         s = self.sock(cmd)
-        self.block([f"int r = close({s.var});",
+        self.block([f"untrack({s.var});", f"int r = close({s.var});",
                     f"result({c_text('close ' + s.name)}, r, errno, NULL, 0, NULL);"])
         del self.socks[s.name]
         self.set_last(None)
@@ -530,21 +620,23 @@ class CGen(Generator):
         count = cmd.args.get("count", 1)
         return f"for (int i = 0; i < {c_int(count)}; i++) {{ /* count={c_int(count)} */" if count > 1 else "{"
 
-    def timeout_lines(self, cmd: Command, s: Sock, fl: str, events: str) -> tuple[list[str], str]:
-        words = cmd.args.get("flags") or []
-        if cmd.args.get("timeout") is None or "dontwait" in words:
-            return [], fl
-        self.needs.add("wait_ready")
-        self.const("MSG_DONTWAIT", 0x40)
-        return [f"int flags = {fl};",
-                f"if (!wait_ready({s.var}, {events}, {c_int(cmd.args['timeout'])})) /* timeout= */",
-                "    flags |= MSG_DONTWAIT; /* the kernel then says EAGAIN itself */"], "flags"
+    def timeo(self, cmd: Command, s: Sock) -> tuple[list[str], list[str]]:
+        """With `timeout=`: the line setting SO_RCVTIMEO/SO_SNDTIMEO before the call, and the one putting it back."""
+        t = self.call_timeout(cmd, s)
+        if t is None:
+            return [], []
+        opt, (sec, usec), (old_sec, old_usec) = t
+        self.needs.add("set_timeo")
+        ms = c_int(cmd.args["timeout"])
+        return ([f"set_timeo({s.var}, {opt}, {c_int(sec, 'long')}, {c_int(usec, 'long')}); "
+                 f"/* timeout={ms}: the kernel's timeout for this call */"],
+                [f"set_timeo({s.var}, {opt}, {c_int(old_sec, 'long')}, {c_int(old_usec, 'long')}); /* put back */"])
 
     def _send(self, cmd: Command, addr_key: str | None) -> None:
         s = self.sock(cmd)
         fl = self.flag_expr(cmd.args.get("flags"))
         data = cmd.args["data"]
-        lines, fl = self.timeout_lines(cmd, s, fl, "POLLOUT")
+        lines, put_back = self.timeo(cmd, s)
         what = c_text(f"{cmd.name} {s.name}")
         if addr_key:
             lines = ["struct sockaddr_storage ss;", "socklen_t sl;"] + self.addr_lines(cmd, addr_key, s) + lines
@@ -552,6 +644,7 @@ class CGen(Generator):
                          "(struct sockaddr *)&ss, sl);")
         else:
             lines.append(f"ssize_t n = send({s.var}, {c_string(data)}, {len(data)}, {fl});")
+        lines += put_back
         lines.append(f"result({what}, n, errno, NULL, 0, NULL);")
         self.block(lines, self.loop_head(cmd))
         self.set_last(None)
@@ -615,7 +708,7 @@ class CGen(Generator):
         fl = self.flag_expr(words)
         count = cmd.args.get("count", 1)
         what = c_text(f"{cmd.name} {s.name}")
-        lines, fl = self.timeout_lines(cmd, s, fl, "POLLIN | POLLPRI")
+        lines, put_back = self.timeo(cmd, s)
         trunc_stream = s.stream and "trunc" in words
         size = c_int(size, what="size")  # at most MAX_BUFFER, checked by plan
         length = "0" if trunc_stream else f"n < {size} ? n : {size}"
@@ -659,6 +752,9 @@ class CGen(Generator):
                       f"result({what}, n, e, buf, {length}, extra);",
                       "last_flags = n >= 0 ? msg.msg_flags : 0;",
                       "show_cmsgs(n >= 0 ? &msg : NULL);"]
+        if put_back:  # right after the call: SO_RCVTIMEO goes back before anything else runs
+            at = next(k for k, ln in enumerate(lines) if ln.startswith("ssize_t n = "))
+            lines[at + 1:at + 1] = put_back
         if count > 1:
             lines.append("if (n < 0)")
             lines.append("    break; /* the first error ends the tries */")
@@ -1087,6 +1183,8 @@ int has_cmsg(const char *name, const char *value)
             out += ["    signal(SIGIO, on_signal);", "    signal(SIGURG, on_signal);"]
         if self.unix_paths:
             out.append("    atexit(cleanup);")
+        if "open_sockets" in self.needs:
+            out.append("    atexit(close_all); /* runs first: sockets closed, then files removed, as sockplay does */")
         out += self.body
         if socks:
             out += ["", "    (void)" + ";\n    (void)".join(socks) + ";"]

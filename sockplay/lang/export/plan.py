@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import errno as _errno
 import re
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,20 @@ def _errno_name(code: int) -> str:
             return name
     return _errno.errorcode.get(code, f"E{code}")
 
+
+
+# `timeout=` is the kernel's own (issue 9): sockplay sets SO_RCVTIMEO (receives, accept) or SO_SNDTIMEO
+# (sends, connect) for the one call and puts the socket's own value back afterwards.
+TIMEOUT_OPTION = {"recv": "SO_RCVTIMEO", "recvfrom": "SO_RCVTIMEO", "recvmsg": "SO_RCVTIMEO",
+                  "accept": "SO_RCVTIMEO", "send": "SO_SNDTIMEO", "sendto": "SO_SNDTIMEO", "connect": "SO_SNDTIMEO"}
+NO_TIMEOUT = (0, 0)
+
+
+def timeout_timeval(ms: int) -> tuple[int, int]:
+    """A `timeout=` in ms as the engine's (tv_sec, tv_usec): 0 becomes 1 us, since a zero timeval means for ever."""
+    if ms <= 0:
+        return (0, 1)
+    return divmod(int(ms) * 1000, 1_000_000)
 
 
 def typed_args(cmd: Command) -> dict[str, Any]:
@@ -158,6 +173,7 @@ class Generator:
         self.last_call: str | None = None
         self.last_msg = False  # the last call was recvmsg: flags and cmsgs can be checked
         self.signals = False
+        self.timeouts: dict[str, dict[str, tuple[int, int]]] = {}  # socket -> SO_RCVTIMEO/SO_SNDTIMEO it holds
         self.max_buf = 1
         self.cur: Command | None = None
 
@@ -180,9 +196,27 @@ class Generator:
                 handler(cmd)
             except UsageError as exc:
                 raise cmd.error(str(exc)) from None
+            if cmd.name == "setsockopt":
+                self.remember_timeout(cmd)
             if cmd.spec.calls:
                 self.last_call = cmd.name
         return self.assemble()
+
+    def remember_timeout(self, cmd: Command) -> None:
+        """The engine remembers a socket's SO_RCVTIMEO/SO_SNDTIMEO to put it back after a `timeout=` call."""
+        row = catalog.option(cmd.args["option"])
+        raw = cmd.args.get("raw")
+        if row.name in ("SO_RCVTIMEO", "SO_SNDTIMEO") and isinstance(raw, bytes) and len(raw) == 16:
+            self.timeouts.setdefault(cmd.args["sock"], {})[row.name] = struct.unpack("ll", raw)
+
+    def call_timeout(self, cmd: Command, s: Sock) -> tuple[str, tuple[int, int], tuple[int, int]] | None:
+        """For a call with `timeout=`: the option set for it, the timeval set, and the one put back after."""
+        ms = cmd.args.get("timeout")
+        if ms is None or cmd.name not in TIMEOUT_OPTION:
+            return None
+        opt = TIMEOUT_OPTION[cmd.name]
+        self.const(opt, catalog.option(opt).number)
+        return opt, timeout_timeval(ms), self.timeouts.get(s.name, {}).get(opt, NO_TIMEOUT)
 
     def source_line(self, cmd: Command) -> str:
         if 1 <= cmd.line <= len(self.source):
@@ -209,6 +243,7 @@ class Generator:
             self.vars[name] = var
         s = Sock(name, var, family, type_)
         self.socks[name] = s
+        self.timeouts[name] = {}
         return s
 
     def variable(self, name: str) -> str:

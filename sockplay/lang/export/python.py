@@ -33,8 +33,8 @@ from sockplay.lang.parser import Command
 PY_RESERVED = frozenset(
     set(keyword.kwlist) | set(dir(builtins)) | {
         "errno", "fcntl", "os", "select", "signal", "socket", "struct", "sys", "time", "array", "atexit",
-        "last", "buf", "n", "peer", "exc", "got", "fl", "p", "value", "anc", "mflags", "result", "failure",
-        "expect", "show", "errname", "addr_of", "fmt_addr", "wait_ready", "ready", "pollbits", "show_cmsgs",
+        "last", "buf", "n", "peer", "to", "OPEN", "ClosedSocket", "at_end", "forget", "after_bind", "LOCAL", "BOUND", "exc", "got", "fl", "p", "value", "anc", "mflags", "result", "failure",
+        "expect", "show", "errname", "addr_of", "fmt_addr", "set_timeo", "close_all", "ready", "pollbits", "show_cmsgs",
         "cmsg_list", "sysctl", "cleanup", "closed_socket", "pair", "sec", "usec", "names", "fds", "raw",
     }
 )
@@ -97,16 +97,76 @@ def expect(line: int, text: str, ok: bool, actual: str) -> None:
     sys.exit(1)
 ''',
     "closed_socket": '''
-def closed_socket() -> socket.socket:
-    """Stands in for a socket whose creation failed: every later call on it fails with EBADF, as in C."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.close()
-    return s
+class ClosedSocket:
+    """Stands in for a socket whose creation failed: every call on it fails with EBADF, making no system call."""
+
+    def fileno(self) -> int:
+        return -1
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name: str):
+        def fail(*args, **kwargs):
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        return fail
+
+
+def closed_socket() -> ClosedSocket:
+    return ClosedSocket()
+''',
+    "open_sockets": '''
+# The sockets open now, in sockplay's order: when a script ends (or an expect fails) the ones still
+# open are closed, one close each, in this order, as sockplay does.
+OPEN: dict = {}
+
+
+def close_all() -> None:
+    for sock in list(OPEN.values()):
+        try:
+            sock.close()
+        except OSError:
+            pass
+    OPEN.clear()
+''',
+    "set_timeo": '''
+def set_timeo(sock, option: int, sec: int, usec: int) -> None:
+    """timeout=MS is the kernel's own: SO_RCVTIMEO/SO_SNDTIMEO set for one call, then put back (as sockplay does)."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, option, struct.pack("ll", sec, usec))
+    except OSError:
+        pass
 ''',
     "addr_of": '''
-def addr_of(other: socket.socket, family: int):
+# What sockplay remembers of each socket's local address, by name: naming a socket as an address costs a
+# getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after.
+LOCAL: dict = {}
+BOUND: set = set()
+
+
+def forget(name: str) -> None:
+    LOCAL.pop(name, None)
+    BOUND.discard(name)
+
+
+def after_bind(name: str, sock, addr) -> None:
+    BOUND.add(name)
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and addr[1] == 0:
+        try:
+            LOCAL[name] = sock.getsockname()  # which port the kernel picked
+        except OSError:
+            pass
+    else:
+        LOCAL[name] = addr
+
+
+def addr_of(name: str, other, family: int):
     """A socket's name used as an address means its local address (ephemeral ports included)."""
-    local = other.getsockname()
+    local = LOCAL.get(name)
+    if local is None:
+        local = other.getsockname()
+        if name in BOUND:
+            LOCAL[name] = local
     if family == socket.AF_INET6 and other.family == socket.AF_INET:
         return ("::ffff:" + local[0], local[1], 0, 0)
     if family == socket.AF_INET and other.family == socket.AF_INET:
@@ -125,15 +185,6 @@ def fmt_addr(addr) -> str:
     if not addr:
         return "(unnamed)"
     return "@" + addr[1:] if addr.startswith("\\0") else addr
-''',
-    "wait_ready": '''
-def wait_ready(sock: socket.socket, events: int, ms: int) -> bool:
-    """timeout=MS: wait up to MS for the socket (a nonblocking one does not wait), as sockplay does."""
-    if fcntl.fcntl(sock.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK:
-        return True
-    p = select.poll()
-    p.register(sock, events)
-    return bool(p.poll(ms))
 ''',
     "pollbits": '''
 POLL_NAMES = [("POLLIN", select.POLLIN), ("POLLPRI", select.POLLPRI), ("POLLOUT", select.POLLOUT),
@@ -217,12 +268,9 @@ def wait_signal(name: str) -> tuple[bool, str]:
 
 signal.signal(signal.SIGIO, on_signal)
 signal.signal(signal.SIGURG, on_signal)
-# On the way out Python puts back the default action (which for SIGIO ends the process) while the
-# sockets are still being closed, and a close can raise SIGIO: ignore both signals from then on.
-atexit.register(lambda: [signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGIO, signal.SIGURG)])
 ''',
 }
-PY_DEPS = {"result": ["errname", "show"], "ready": ["pollbits"], "show_cmsgs": []}
+PY_DEPS = {"result": ["errname", "show"], "open_sockets": ["addr_of"], "ready": ["pollbits"], "show_cmsgs": []}
 
 
 class PythonGen(Generator):
@@ -261,14 +309,31 @@ class PythonGen(Generator):
         how, a = self.address(cmd, key, s)
         if how == "sock":
             self.needs.add("addr_of")
-            return f"addr_of({a.var}, {self.family_expr(s.family)})"
-        return repr(a)
+            return f"addr_of({py_str(a.name)}, {a.var}, {self.family_expr(s.family)})"
+        return py_value(a)
+
+    def addr_first(self, cmd: Command, key: str, s: Sock, indent: int = 0) -> str:
+        """The address, with another socket's name looked up (getsockname) before the call, as sockplay does."""
+        addr = self.addr_expr(cmd, key, s)
+        if addr.startswith("addr_of("):
+            self.w(f"to = {addr}", indent=indent)
+            return "to"
+        return addr
 
     @staticmethod
     def family_expr(name: str) -> str:
         return f"socket.{name}" if hasattr(socket, name) else str(flags.lookup(name, flags.FAMILIES, "family").value)
 
-    def try_call(self, what: str, lines: list[str], indent: int = 0, on_fail: list[str] | None = None) -> None:
+    def try_call(self, what: str, lines: list[str], indent: int = 0, on_fail: list[str] | None = None,
+                 cmd: Command | None = None, s: Sock | None = None) -> None:
+        """The call in try/except OSError; with `timeout=`, SO_RCVTIMEO/SO_SNDTIMEO set before and put back after."""
+        timeo = self.call_timeout(cmd, s) if cmd is not None and s is not None else None
+        if timeo:
+            opt, (sec, usec), (old_sec, old_usec) = timeo
+            self.needs.add("set_timeo")
+            self.imports.add("struct")
+            self.w(f"set_timeo({s.var}, {self.c(opt)}, {py_int(sec)}, {py_int(usec)})  "
+                   f"# timeout={py_int(cmd.args['timeout'])}: the kernel's timeout for this call", indent=indent)
         self.w("try:", indent=indent)
         for ln in lines:
             self.w(ln, indent=indent + 1)
@@ -276,6 +341,10 @@ class PythonGen(Generator):
         self.w(f"failure({py_value(what)}, exc)", indent=indent + 1)
         for ln in on_fail or []:
             self.w(ln, indent=indent + 1)
+        if timeo:
+            self.w("finally:", indent=indent)
+            self.w(f"set_timeo({s.var}, {self.c(opt)}, {py_int(old_sec)}, {py_int(old_usec)})  # put back",
+                   indent=indent + 1)
 
     # -- sockets -------------------------------------------------------------
     def do_socket(self, cmd: Command) -> None:
@@ -288,10 +357,12 @@ class PythonGen(Generator):
         for f in a.get("sockflags", []):
             tbits += f" | socket.SOCK_{f.upper()}"
         proto_expr = f"socket.{proto.name}" if hasattr(socket, proto.name) else str(proto.value)
-        self.needs.add("closed_socket")
+        self.needs.update({"closed_socket", "open_sockets"})
         what = f"socket {s.name}"
         self.try_call(what, [
             f"{s.var} = socket.socket({self.family_expr(fam.name)}, {tbits}, {proto_expr})",
+            f"OPEN[{py_str(s.name)}] = {s.var}",
+            f"forget({py_str(s.name)})",
             f"result({py_value(what)}, {s.var}.fileno())",
         ], on_fail=[f"{s.var} = closed_socket()"])
         self.set_last(None)
@@ -301,10 +372,13 @@ class PythonGen(Generator):
         typ = flags.lookup(a.get("type") or "stream", flags.TYPES, "type")
         s1 = self.new_sock(a["name"], "AF_UNIX", typ.name)
         s2 = self.new_sock(a["name2"], "AF_UNIX", typ.name)
-        self.needs.add("closed_socket")
+        self.needs.update({"closed_socket", "open_sockets"})
         what = f"socketpair {s1.name} {s2.name}"
         self.try_call(what, [
             f"{s1.var}, {s2.var} = socket.socketpair(socket.AF_UNIX, socket.{typ.name})",
+            f"OPEN[{py_str(s1.name)}], OPEN[{py_str(s2.name)}] = {s1.var}, {s2.var}",
+            f"forget({py_str(s1.name)})",
+            f"forget({py_str(s2.name)})",
             f"result({py_value(what)}, 0, extra=f\"[{{{s1.var}.fileno()}}, {{{s2.var}.fileno()}}]\")",
         ], on_fail=[f"{s1.var}, {s2.var} = closed_socket(), closed_socket()"])
         self.set_last(None)
@@ -313,7 +387,13 @@ class PythonGen(Generator):
         s = self.sock(cmd)
         addr = self.addr_expr(cmd, "addr", s)
         what = f"bind {s.name}"
-        self.try_call(what, [f"{s.var}.bind({addr})", f"result({py_value(what)}, 0)"])
+        self.needs.add("addr_of")
+        lines = [f"{s.var}.bind({addr})"]
+        if s.family in ("AF_INET", "AF_INET6", "AF_UNIX"):
+            lines.append(f"after_bind({py_str(s.name)}, {s.var}, {addr})")
+        else:
+            lines.append(f"BOUND.add({py_str(s.name)})")
+        self.try_call(what, lines + [f"result({py_value(what)}, 0)"])
         self.set_last(None)
 
     def do_listen(self, cmd: Command) -> None:
@@ -321,16 +401,18 @@ class PythonGen(Generator):
         backlog = cmd.args.get("backlog")
         backlog = DEFAULT_BACKLOG if backlog is None else backlog
         what = f"listen {s.name}"
-        self.try_call(what, [f"{s.var}.listen({py_int(backlog)})", f"result({py_value(what)}, 0)"])
+        self.needs.add("addr_of")
+        self.try_call(what, [f"{s.var}.listen({py_int(backlog)})", f"BOUND.add({py_str(s.name)})",
+                             f"result({py_value(what)}, 0)"])
         self.set_last(None)
 
     def do_connect(self, cmd: Command) -> None:
         s = self.sock(cmd)
-        addr = self.addr_expr(cmd, "addr", s)
-        if cmd.args.get("timeout") is not None:
-            self.w("# timeout= is not exported: this connect waits as long as the kernel lets it")
+        addr = self.addr_first(cmd, "addr", s)
         what = f"connect {s.name}"
-        self.try_call(what, [f"{s.var}.connect({addr})", f"result({py_value(what)}, 0)"])
+        self.needs.add("addr_of")
+        self.try_call(what, [f"{s.var}.connect({addr})", f"BOUND.add({py_str(s.name)})", f"result({py_value(what)}, 0)"],
+                      cmd=cmd, s=s)
         self.set_last(None)
 
     def do_accept(self, cmd: Command) -> None:
@@ -339,21 +421,16 @@ class PythonGen(Generator):
         if name in self.socks:
             raise cmd.error(f"a socket named {name!r} already exists", "newname")
         new = self.new_sock(name, s.family, s.type)
-        self.needs.update({"fmt_addr", "closed_socket"})
+        self.needs.update({"fmt_addr", "closed_socket", "open_sockets"})
         what = f"accept {s.name}"
-        lines = []
-        if cmd.args.get("timeout") is not None:
-            self.needs.add("wait_ready")
-            self.imports.update({"fcntl", "os", "select"})
-            lines += [
-                f"if not wait_ready({s.var}, select.POLLIN, {py_int(cmd.args['timeout'])}):  # timeout=: give up with EAGAIN",
-                "    raise BlockingIOError(errno.EAGAIN, 'timed out')",
-            ]
-        lines += [
-            f"{new.var}, peer = {s.var}.accept()",
+        lines = [
+            f"{new.var}, peer = {s.var}.accept()  # accept4(..., SOCK_CLOEXEC), as sockplay calls it",
+            f"OPEN[{py_str(new.name)}] = {new.var}",
+            f"forget({py_str(new.name)})",
+            f"BOUND.add({py_str(new.name)})",
             f"result({py_value(what)}, {new.var}.fileno(), value={py_value(new.name)}, extra={py_value(new.name)} + ' from ' + fmt_addr(peer))",
         ]
-        self.try_call(what, lines, on_fail=[f"{new.var} = closed_socket()"])
+        self.try_call(what, lines, on_fail=[f"{new.var} = closed_socket()"], cmd=cmd, s=s)
         self.set_last("text")
         self.value_codec = None
 
@@ -367,7 +444,7 @@ class PythonGen(Generator):
     def do_close(self, cmd: Command) -> None:
         s = self.sock(cmd)
         what = f"close {s.name}"
-        self.try_call(what, [f"{s.var}.close()", f"result({py_value(what)}, 0)"])
+        self.try_call(what, [f"OPEN.pop({py_str(s.name)}, None)", f"forget({py_str(s.name)})", f"{s.var}.close()", f"result({py_value(what)}, 0)"])
         del self.socks[s.name]
         self.set_last(None)
 
@@ -385,20 +462,13 @@ class PythonGen(Generator):
         what = f"{cmd.name} {s.name}"
         ind = self.count_loop(cmd)
         lines = []
-        if cmd.args.get("timeout") is not None and "dontwait" not in (cmd.args.get("flags") or []):
-            self.needs.add("wait_ready")
-            self.imports.update({"fcntl", "os", "select"})
-            lines += [f"flags = {fl}",
-                      f"if not wait_ready({s.var}, select.POLLOUT, {py_int(cmd.args['timeout'])}):  # timeout=",
-                      "    flags |= socket.MSG_DONTWAIT  # the kernel then says EAGAIN itself"]
-            fl = "flags"
         if addr_key:
-            addr = self.addr_expr(cmd, addr_key, s)
+            addr = self.addr_first(cmd, addr_key, s, ind)
             lines.append(f"n = {s.var}.sendto({py_value(data)}, {fl}, {addr})")
         else:
             lines.append(f"n = {s.var}.send({py_value(data)}, {fl})")
         lines.append(f"result({py_value(what)}, n)")
-        self.try_call(what, lines, indent=ind)
+        self.try_call(what, lines, indent=ind, cmd=cmd, s=s)
         self.set_last(None)
 
     def do_send(self, cmd: Command) -> None:
@@ -436,13 +506,6 @@ class PythonGen(Generator):
         count = cmd.args.get("count", 1)
         ind = self.count_loop(cmd)
         lines = [f"buf = bytearray({py_int(size)})"]
-        if cmd.args.get("timeout") is not None and "dontwait" not in words:
-            self.needs.add("wait_ready")
-            self.imports.update({"fcntl", "os", "select"})
-            lines += [f"flags = {fl}",
-                      f"if not wait_ready({s.var}, select.POLLIN | select.POLLPRI, {py_int(cmd.args['timeout'])}):  # timeout=",
-                      "    flags |= socket.MSG_DONTWAIT  # the kernel then says EAGAIN itself"]
-            fl = "flags"
         trunc_stream = s.stream and "trunc" in words
         data = 'b""' if trunc_stream else "bytes(buf[:n])"
         if trunc_stream:
@@ -467,7 +530,7 @@ class PythonGen(Generator):
         if count > 1 and s.stream and size != 0:
             lines.append("if n == 0:")
             lines.append("    break  # end of stream: more tries would say the same")
-        self.try_call(what, lines, indent=ind, on_fail=["break"] if count > 1 else None)
+        self.try_call(what, lines, indent=ind, on_fail=["break"] if count > 1 else None, cmd=cmd, s=s)
         self.set_last(None, msg=cmd.name == "recvmsg")
 
     def do_recv(self, cmd: Command) -> None:
@@ -702,8 +765,7 @@ class PythonGen(Generator):
         if self.signals:
             self.imports.add("signal")
             self.needs.add("signals")
-        if self.unix_paths:
-            self.imports.update({"atexit", "os"})
+        self.imports.update({"atexit", "os"})
         name = py_comment(os.path.basename(self.filename)).replace("\\", "/").replace('"', "'")
         out = [
             "#!/usr/bin/env python3",
@@ -718,7 +780,7 @@ class PythonGen(Generator):
         ]
         code = "\n".join(self.body) + "".join(PY_HELPERS[h] for h in self.needs if h in PY_HELPERS)
         used = {m for m in self.imports | {"array", "atexit", "fcntl", "os", "select", "signal", "struct", "time"}
-                if re.search(rf"\b{m}\.", code)} | ({"atexit", "os"} if self.unix_paths else set())
+                if re.search(rf"\b{m}\.", code)} | {"atexit", "os"}
         out += [f"import {m}" for m in sorted(used)]
         spelled = []
         for cname, value in sorted(self.consts.items(), key=lambda kv: kv[0]):
@@ -732,20 +794,28 @@ class PythonGen(Generator):
         if "show_cmsgs" in self.needs:
             table = {(LEVEL_NUMBERS[lvl], typ): (n, how) for n, (lvl, typ, how) in CMSGS.items()}
             out += ["", f"CMSG_NAMES = {table!r}", f"CMSG_LEVELS = { {v: k for k, v in LEVEL_NUMBERS.items()}!r}"]
-        order = ["errname", "show", "result", "closed_socket", "addr_of", "fmt_addr", "wait_ready", "pollbits",
+        order = ["errname", "show", "result", "closed_socket", "open_sockets", "set_timeo", "addr_of", "fmt_addr", "pollbits",
                  "ready", "msgflags", "show_cmsgs", "signals"]
         for h in order:
             if h in self.needs:
                 out += ["", PY_HELPERS[h].strip("\n")]
+        end = ["", "", "def at_end() -> None:",
+               '    """When the script ends (or an expect fails), close the sockets still open, in order, then remove',
+               '    the socket files it bound, as sockplay does."""']
+        if self.signals:
+            end += ["    # A close can raise SIGIO: ignore SIGIO and SIGURG from here on.",
+                    "    for sig in (signal.SIGIO, signal.SIGURG):",
+                    "        signal.signal(sig, signal.SIG_IGN)"]
+        if "open_sockets" in self.needs:
+            end.append("    close_all()")
         if self.unix_paths:
-            out += ["", "", "def cleanup() -> None:",
-                    '    """Remove the socket files this program bound, as sockplay does when a script ends."""',
-                    f"    for path in {py_value(self.unix_paths)}:",
+            end += [f"    for path in {py_value(self.unix_paths)}:",
                     "        try:",
                     "            os.unlink(path)",
                     "        except OSError:",
-                    "            pass",
-                    "", "", "atexit.register(cleanup)"]
+                    "            pass"]
+        if len(end) > 5:
+            out += end + ["", "", "atexit.register(at_end)"]
         out += ["", ""] + [ln for ln in self.body[1:]] if self.body else []
         return "\n".join(out).rstrip() + "\n"
 
