@@ -35,6 +35,9 @@ CC = shutil.which("cc") or shutil.which("gcc")
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
 PY_EXAMPLES = 300 * (50 if LONG else 1)
 C_EXAMPLES = 40 * (50 if LONG else 1)
+# The work is bounded by the number of examples, not by time: on a loaded machine the normal run may take
+# longer than the usual 60 s per test, and the long run takes many minutes.
+fuzz_time = pytest.mark.timeout(0 if LONG else 300)
 
 SCRIPT_FILES = sorted([*(ROOT / "tests/lang/scripts").glob("*.sp"), *(ROOT / "sockplay/lessons").glob("*.sp")])
 # Every line of the example scripts and lessons: what gets mutated.
@@ -207,6 +210,7 @@ def _draw_exported(data: st.DataObject, to: str, tries: int = 25) -> str | None:
     return None
 
 
+@fuzz_time
 @settings(max_examples=PY_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fuzzed_scripts_export_to_python_that_compiles(data: st.DataObject) -> None:
@@ -216,6 +220,7 @@ def test_fuzzed_scripts_export_to_python_that_compiles(data: st.DataObject) -> N
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler (cc or gcc) on this machine; CI installs gcc")
+@fuzz_time
 @settings(max_examples=C_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fuzzed_scripts_export_to_c_that_compiles(data: st.DataObject) -> None:
