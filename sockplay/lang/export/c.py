@@ -294,8 +294,8 @@ void set_timeo(int fd, int option, long sec, long usec)
 int open_fds[4096];
 int n_open;
 
-/* What sockplay remembers of each socket's local address, by fd: naming a socket as an address costs a
- * getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after. */
+/* Each socket's local address, by fd, remembered as sockplay does: naming a socket as an address costs
+ * a getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after. */
 #define MAX_FD 4096
 struct sockaddr_storage local_addr[MAX_FD];
 socklen_t local_len[MAX_FD]; /* 0: not known */
@@ -1170,7 +1170,7 @@ int has_cmsg(const char *name, const char *value)
         if self.signals:
             out.append(C_HELPERS["signals"])
         if self.unix_paths:
-            unl = "\n".join(f"    unlink({c_string(p if isinstance(p, bytes) else text_bytes(p))});" for p in self.unix_paths)
+            unl = "\n".join(f"    unlink({c_string(p)});" for p in self.unix_paths)
             out.append("/* Remove the socket files this program bound, as sockplay does when a script ends. */\n"
                        f"static void cleanup(void)\n{{\n{unl}\n}}\n")
         socks = sorted(set(self.vars.values()))

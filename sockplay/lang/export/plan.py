@@ -24,6 +24,7 @@ from typing import Any
 from sockplay.core import addresses, catalog, codecs, flags, ioctls, sysctl
 from sockplay.core.errors import UsageError
 from sockplay.lang.executor import Executor
+from sockplay.lang.export.literals import text_bytes
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.parser import Command
 
@@ -168,7 +169,7 @@ class Generator:
         self.consts: dict[str, int] = {}  # constants the program spells out
         self.needs: set[str] = set()  # helpers the program uses
         self.body: list[str] = []
-        self.unix_paths: list[str] = []
+        self.unix_paths: list[bytes] = []  # socket files bound, to remove at the end as sockplay does
         self.last_value: str | None = None  # int, pair, real, text: what `expect value` compares
         self.last_call: str | None = None
         self.last_msg = False  # the last call was recvmsg: flags and cmsgs can be checked
@@ -281,8 +282,11 @@ class Generator:
         except ValueError as exc:  # a NUL byte or a lone surrogate in the text
             raise ScriptError(cmd.line, cmd.col_of(key),
                               f"{text!r} is not an address ({exc}); expected {addresses.ADDR_HELP}") from None
-        if s.family == "AF_UNIX" and isinstance(sa, str) and cmd.name == "bind" and sa not in self.unix_paths:
-            self.unix_paths.append(sa)
+        if s.family == "AF_UNIX" and isinstance(sa, str):
+            sa = text_bytes(sa)  # a path is bytes for the kernel: NULs and any byte value travel as they are
+            created = sa.split(b"\0", 1)[0]  # the kernel names the file up to the first NUL
+            if cmd.name == "bind" and created and created not in self.unix_paths:
+                self.unix_paths.append(created)
         return "lit", sa
 
     def const(self, name: str, value: int) -> str:

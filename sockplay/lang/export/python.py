@@ -138,8 +138,8 @@ def set_timeo(sock, option: int, sec: int, usec: int) -> None:
         pass
 ''',
     "addr_of": '''
-# What sockplay remembers of each socket's local address, by name: naming a socket as an address costs a
-# getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after.
+# Each socket's local address, by name, remembered as sockplay does: naming a socket as an address costs
+# a getsockname only while its address is not known, and a bind to port 0 asks the kernel once, right after.
 LOCAL: dict = {}
 BOUND: set = set()
 
