@@ -50,7 +50,6 @@ REFUSED = [
     "ioctl a FIONBIO 2147483648",
     "ioctl a FIONBIO 0xffffffffffffffff",
     "fcntl a setown \"os.system('echo INJECTED')\"",
-    "fcntl a setown 99999999999",
     "fcntl a setsig \"1); print('INJECTED'\"",
     "fcntl a nonblock \"print('INJECTED')\"",
     "setsockopt a SO_RCVBUF \"1); print('INJECTED'\"",
@@ -74,6 +73,25 @@ def test_export_refuses_what_run_refuses_with_the_same_message(line: str, tmp_pa
         assert located_error(exp.stderr) == want
         assert not out.exists(), "a refused script must not leave a program behind"
         assert "INJECTED" not in exp.stdout
+
+
+@needs_cc
+def test_a_pid_beyond_32_bits_reaches_fcntl_as_cpython_passes_it(tmp_path: Path) -> None:
+    """`run` hands 99999999999 to fcntl as CPython does (its low 32 bits, which the kernel refuses with ESRCH)."""
+    text = "socketpair a b\nfcntl a setown 99999999999\nexpect errno ESRCH\n"
+    src = tmp_path / "own.c"
+    src.write_text(export_text(text, "c", "own.sp"))
+    assert "F_SETOWN, 1215752191 /* 99999999999 as CPython passes it" in src.read_text()
+    exe = tmp_path / "own"
+    subprocess.run([CC, "-Wall", "-Werror", "-o", str(exe), str(src)], check=True, capture_output=True, timeout=120)
+    c = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    py = tmp_path / "own.py"
+    py.write_text(export_text(text, "python", "own.sp"))
+    p = subprocess.run([sys.executable, str(py)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    script = tmp_path / "own.sp"
+    script.write_text(text)
+    run = sockplay("run", str(script), cwd=tmp_path)
+    assert run.returncode == c.returncode == p.returncode == 0, (run.stdout, c.stdout, p.stdout)
 
 
 def test_injection_case_of_issue_10_names_what_a_number_looks_like(tmp_path: Path) -> None:

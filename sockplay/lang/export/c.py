@@ -33,6 +33,7 @@ from sockplay.lang.export.plan import (
     U64_KINDS,
     Generator,
     Sock,
+    fcntl_int,
 )
 from sockplay.lang.parser import Command
 
@@ -337,7 +338,7 @@ class CGen(Generator):
                       f"result({what}, n, e, buf, {length}, extra);"]
         else:
             anc = c_int(cmd.args.get("anc", 256), what="anc")
-            self.needs.update({"fmt_addr", "msgflags", "show_cmsgs"})
+            self.needs.update({"fmt_addr", "msgflags", "show_cmsgs", "open_sockets"})
             for n, v in (("MSG_ERRQUEUE", 0x2000), ("MSG_CMSG_CLOEXEC", 0x40000000)):
                 self.const(n, v)
             lines += ["struct sockaddr_storage ss;",
@@ -566,9 +567,9 @@ class CGen(Generator):
                      f"result({what}, r, errno, NULL, 0, NULL);", f"last_int = {1 if value else 0};",
                      "last_valued = r >= 0;"]
         elif op == "setown":
-            pid = "getpid()" if value is None else c_int(value, what="pid")
+            pid, kept = ("getpid()", "getpid()") if value is None else self.fcntl_arg(value)
             lines = [f"int r = fcntl({s.var}, F_SETOWN, {pid});", f"result({what}, r, errno, NULL, 0, NULL);",
-                     f"last_int = {pid};", "last_valued = r >= 0;"]
+                     f"last_int = {kept};", "last_valued = r >= 0;"]
         elif op == "getown":
             lines = [f"int r = fcntl({s.var}, F_GETOWN);", f"result({what}, r, errno, NULL, 0, NULL);",
                      "last_int = r;", "last_valued = 1;"]
@@ -578,12 +579,20 @@ class CGen(Generator):
                      "last_int = r;", "last_valued = r >= 0;"]
         else:
             self.const("F_SETSIG", 10)
-            sig = c_int(value, what="signal")
+            sig, kept = self.fcntl_arg(value)
             lines = [f"int r = fcntl({s.var}, F_SETSIG, {sig});", f"result({what}, r, errno, NULL, 0, NULL);",
-                     f"last_int = {sig};", "last_valued = r >= 0;"]
+                     f"last_int = {kept};", "last_valued = r >= 0;"]
         self.block(lines)
         self.set_last("int")
         self.value_codec = None
+
+    @staticmethod
+    def fcntl_arg(value: int) -> tuple[str, str]:
+        """The int fcntl receives (CPython, and so sockplay, passes the low 32 bits) and the value sockplay reports."""
+        arg = c_int(fcntl_int(value))
+        if fcntl_int(value) != value:
+            arg += f" /* {value} as CPython passes it: the low 32 bits */"
+        return arg, c_int(value, "long long") if c_fits(value, "long long") else c_int(fcntl_int(value))
 
     def do_sysctl(self, cmd: Command) -> None:
         self.needs.add("sysctl_read")
@@ -696,6 +705,7 @@ void show_cmsgs(struct msghdr *msg)
             for (size_t i = 0; i + sizeof(int) <= n; i += sizeof(int)) {
                 int fd;
                 memcpy(&fd, p + i, sizeof fd);
+                track(fd); /* kept and closed at the end, as sockplay does */
                 snprintf(value + strlen(value), sizeof value - strlen(value), "%s%d", i ? "," : "", fd);
             }
         } else if (!strcmp(how, "ucred") && n >= sizeof(struct ucred)) {

@@ -104,6 +104,12 @@ def timeout_timeval(ms: int) -> tuple[int, int]:
     return divmod(int(ms) * 1000, 1_000_000)
 
 
+def fcntl_int(n: int) -> int:
+    """The int fcntl(2) receives when Python's fcntl.fcntl is given `n`: CPython keeps the low 32 bits."""
+    n &= 0xFFFFFFFF
+    return n - (1 << 32) if n >= 1 << 31 else n
+
+
 def typed_args(cmd: Command) -> dict[str, Any]:
     """The command's arguments with every free-text value replaced by the typed value the engine would use.
 
@@ -124,10 +130,10 @@ def typed_args(cmd: Command) -> dict[str, Any]:
         op, value = a["op"], a.get("value")
         if op in ("nonblock", "async"):
             a["value"] = bool(codecs.parse_int(True if value is None else value, op))
-        elif op == "setown":
-            a["value"] = None if value in (None, "") else codecs.int32(value, "pid")
+        elif op == "setown":  # any integer: the engine hands it to fcntl as CPython does (see fcntl_int)
+            a["value"] = None if value in (None, "") else codecs.parse_int(value, "pid")
         elif op == "setsig":
-            a["value"] = codecs.int32(value or 0, "signal")
+            a["value"] = codecs.parse_int(value or 0, "signal")
         else:
             a["value"] = None
     elif name == "setsockopt":

@@ -525,8 +525,11 @@ class PythonGen(Generator):
 
     # -- the whole program ---------------------------------------------------
     def assemble(self) -> str:
-        for need in list(self.needs):
-            self.needs.update(PY_DEPS.get(need, []))
+        while True:  # helpers needed by the helpers needed, and so on
+            more = {d for need in self.needs for d in PY_DEPS.get(need, [])} - self.needs
+            if not more:
+                break
+            self.needs |= more
         if "ready" in self.needs:
             self.needs.add("pollbits")
         if self.signals:

@@ -87,6 +87,23 @@ def closed_socket() -> ClosedSocket:
 OPEN: dict = {}
 
 
+class Adopted:
+    """A descriptor received by SCM_RIGHTS: kept as rN and closed at the end, as sockplay does."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def adopt(fd: int) -> None:
+    n = 1
+    while f"r{n}" in OPEN:
+        n += 1
+    OPEN[f"r{n}"] = Adopted(fd)
+
+
 def close_all() -> None:
     for sock in list(OPEN.values()):
         try:
@@ -165,17 +182,19 @@ def pollbits(revents: int) -> str:
 ''',
     "ready": '''
 def ready(sock: socket.socket, bits: int) -> tuple[bool, str]:
-    """expect ready: poll for up to 1 s until all the bits are there."""
-    deadline = time.monotonic() + 1.0
+    """expect ready: look (a poll that does not wait) every 10 ms for up to 1 s until all the bits are there.
+
+    sockplay's watcher thread does the looking there; a program has none, so it polls itself.
+    """
     p = select.poll()
     p.register(sock, POLL_ALL)
-    got = 0
+    waited = 0
     while True:
-        left = max(0, int((deadline - time.monotonic()) * 1000))
-        got = dict(p.poll(left)).get(sock.fileno(), 0)
-        if got & bits == bits or left == 0:
+        got = dict(p.poll(0)).get(sock.fileno(), 0)
+        if got & bits == bits or waited >= 1000:
             return got & bits == bits, pollbits(got)
         time.sleep(0.01)
+        waited += 10
 ''',
     "show_cmsgs": '''
 def cmsg_list(anc: list) -> list:
@@ -184,7 +203,10 @@ def cmsg_list(anc: list) -> list:
     for level, typ, raw in anc:
         name, how = CMSG_NAMES.get((level, typ), (f"type {typ}", ""))
         if how == "fds":
-            value = ",".join(str(x) for x in struct.unpack(f"{len(raw) // 4}i", raw[: len(raw) // 4 * 4]))
+            fds = struct.unpack(f"{len(raw) // 4}i", raw[: len(raw) // 4 * 4])
+            value = ",".join(str(x) for x in fds)
+            for fd in fds:
+                adopt(fd)
         elif how == "ucred":
             value = "pid={} uid={} gid={}".format(*struct.unpack("iII", raw[:12]))
         elif how in ("timeval", "timespec"):
@@ -236,4 +258,5 @@ signal.signal(signal.SIGIO, on_signal)
 signal.signal(signal.SIGURG, on_signal)
 ''',
 }
-PY_DEPS = {"result": ["errname", "show"], "open_sockets": ["addr_of"], "ready": ["pollbits"], "show_cmsgs": []}
+PY_DEPS = {"result": ["errname", "show"], "open_sockets": ["addr_of"], "ready": ["pollbits"],
+           "show_cmsgs": ["open_sockets"]}
