@@ -418,7 +418,12 @@ class Generator:
         self.left_out(cmd, "options reads every option in sockplay's catalog; use getsockopt for the ones you need")
 
     def do_sockets(self, cmd: Command) -> None:
-        self.left_out(cmd, "sockets lists sockplay's own table of names; it makes no system call")
+        self.left_out(cmd, "sockets prints sockplay's own table of names (and any reads it makes to fill it "
+                           "in are left out with it)")
+
+    def do_cancel(self, cmd: Command) -> None:
+        raise cmd.error(f"cancel interrupts a call waiting in another of sockplay's threads; the {self.lang} "
+                        "program runs one call at a time, so cancel cannot be exported")
 
     def expect_ready(self, cmd: Command, text: str, s: Sock, bits: list[str]) -> None:  # pragma: no cover
         raise NotImplementedError
