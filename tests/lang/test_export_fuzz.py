@@ -10,7 +10,7 @@ Python program only inside a string literal or a comment.
 
 Bounded for the normal suite (a few hundred Python examples, a few dozen C
 ones: about 20 s on a loaded machine). `HYPOTHESIS_PROFILE=long` (as
-`make fuzz` sets it) multiplies the examples by 50.
+`make fuzz` sets it) multiplies the examples by 10 (a few minutes; each run draws new ones).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from sockplay.lang.grammar import ScriptError
 ROOT = Path(__file__).resolve().parents[2]
 CC = shutil.which("cc") or shutil.which("gcc")
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
-PY_EXAMPLES = 300 * (50 if LONG else 1)
-C_EXAMPLES = 40 * (50 if LONG else 1)
+PY_EXAMPLES = 300 * (10 if LONG else 1)
+C_EXAMPLES = 40 * (10 if LONG else 1)
 # The work is bounded by the number of examples, not by time: on a loaded machine the normal run may take
 # longer than the usual 60 s per test, and the long run takes many minutes.
 fuzz_time = pytest.mark.timeout(0 if LONG else 300)
@@ -142,11 +142,22 @@ SEEDS = [
 ]
 
 
+CALLS = {"print", "system", "__import__", "eval", "exec", "open"}
+
+
 def _only_in_strings(program: str) -> bool:
-    """True when every INJECTED in a Python program is inside a string literal or a comment."""
-    for tok in tokenize.generate_tokens(io.StringIO(program).readline):
-        if "INJECTED" in tok.string and tok.type not in (tokenize.STRING, tokenize.COMMENT):
+    """True when every INJECTED in a Python program is data: inside a string literal or a comment, and no
+    string holding it is the sole argument of a call, as the hostile words make it (`print('INJECTED')`)."""
+    toks = [t for t in tokenize.generate_tokens(io.StringIO(program).readline)
+            if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)]
+    for i, tok in enumerate(toks):
+        if "INJECTED" not in tok.string:
+            continue
+        if tok.type not in (tokenize.STRING, tokenize.COMMENT):
             return False
+        if (tok.type == tokenize.STRING and 2 <= i < len(toks) - 1 and toks[i - 2].string in CALLS
+                and toks[i - 1].string == "(" and toks[i + 1].string == ")"):
+            return False  # the hostile words' own call (an echo line is `print(TEXT, flush=True)`: data)
     return True
 
 
