@@ -199,6 +199,7 @@ class Generator:
             handler = getattr(self, f"do_{cmd.name}", None)
             if handler is None:
                 raise cmd.error(f"{cmd.name} cannot be exported to {self.lang}")
+            _refuse_protocol_forms(cmd, self.lang)
             try:
                 handler(cmd)
             except UsageError as exc:
@@ -455,3 +456,15 @@ class Generator:
             raise cmd.error("poll with no sockets open: nothing to export")
         return [self.sock(cmd, "socks", n) for n in names]
 
+
+def _refuse_protocol_forms(cmd: Command, lang: str) -> None:
+    """Forms of issue 14 that the generated programs do not reproduce: say so instead of exporting less."""
+    from sockplay.core.names import split_host
+
+    if cmd.args.get("until") is not None:
+        raise cmd.error(f"recv ... until cannot be exported to {lang} (it is a loop of peeks and sized reads)", "until")
+    if cmd.name == "connect" and split_host(str(cmd.args.get("addr", ""))):
+        raise cmd.error(f"connecting to a host name cannot be exported to {lang}; give an address such as 127.0.0.1:80",
+                        "addr")
+    if cmd.name == "expect" and cmd.args.get("regex") is not None:
+        raise cmd.error(f"expect data ~ /REGEX/ cannot be exported to {lang}; use expect data with the exact bytes")
