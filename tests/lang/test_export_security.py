@@ -224,3 +224,17 @@ def test_an_expect_beyond_every_c_type_compiles_and_cannot_hold(tmp_path: Path) 
     py.write_text(export_text(text, "python", "big.sp"))
     run = subprocess.run([sys.executable, str(py)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 1 and "EXPECT FAILED at line 3" in run.stdout
+
+
+@pytest.mark.parametrize(("line", "says"), [
+    ('recv b until "\\r\\n"', "recv ... until cannot be exported"),
+    ("connect a localhost:80", "host name cannot be exported"),
+    ("expect data ~ /h.llo/", "expect data ~ /REGEX/ cannot be exported"),
+])
+@pytest.mark.parametrize("to", ["python", "c"])
+def test_protocol_forms_are_refused_by_name_not_exported_as_less(line: str, says: str, to: str) -> None:
+    script = f"socketpair a b\nsend a hello\nrecv b 5\n{line}\n"
+    with pytest.raises(ScriptError) as err:
+        export_text(script, to)
+    assert says in str(err.value) and to in str(err.value).lower()
+    assert str(err.value).startswith("line 4, column ")
