@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 import socket
+import math
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -301,9 +302,11 @@ def _enc_timeval(v: Any) -> bytes:
             f = float(str(v).strip().lower().removesuffix("s"))
         except ValueError:
             raise UsageError(f"timeout {v!r}: expected seconds such as 1.5 (0 means wait forever)") from None
-        if not f >= 0 or f != f or f == float("inf"):
-            raise UsageError(f"timeout {v!r}: expected a non-negative number of seconds")
-        sec = int(f)
+        if f != f or f in (float("inf"), float("-inf")):
+            raise UsageError(f"timeout {v!r}: expected a number of seconds such as 1.5 (0 means wait forever)")
+        # Negative values go to the kernel as they are (it stores a negative tv_sec as 0,
+        # "wait forever"); floor keeps tv_usec within 0..999999 as a C program would write it.
+        sec = math.floor(f)
         usec = int(round((f - sec) * 1_000_000))
         if usec == 1_000_000:
             sec, usec = sec + 1, 0

@@ -2,8 +2,16 @@
 
 Each public method is named after its syscall. A failing syscall is an Outcome
 with `errno` set; misuse of the API (unknown name, bad value) raises UsageError.
-Blocking calls wait in poll() beside a cancel eventfd, so another thread can
-wake them (`cancel`, `close`) and a UI can run them off its own thread.
+
+The trace is the truth. Each call makes the syscall the person asked for, once,
+with the flags they gave, and blocks in the kernel when the socket blocks
+(sockplay.core.libc: ctypes on libc, so EINTR comes back instead of being retried).
+Timeouts are the kernel's SO_RCVTIMEO/SO_SNDTIMEO. `cancel()` and `close()` end a
+waiting call with a signal (sockplay.core.blocking), and the kernel says EINTR.
+What the engine knows from its own earlier calls (family, type, protocol, blocking
+mode, timeouts, bound or not) it remembers instead of asking; any call it still
+makes for its own needs (a read-back after setsockopt, a getsockname to learn an
+ephemeral port, a size probe) is a line of the Outcome's trace marked `[engine]`.
 """
 
 from __future__ import annotations
@@ -11,30 +19,33 @@ from __future__ import annotations
 import contextlib
 import errno as E
 import fcntl as _fcntl
+import math
 import os
 import select
 import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sockplay.core import (
     addresses,
+    blocking,
     catalog,
     cmsg,
     codecs,
     errnos,
     flags,
     ioctls,
+    libc,
     signals,
     sysctl,
     trace,
 )
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.core.journal import Event, Journal
-from sockplay.core.outcome import Outcome
+from sockplay.core.outcome import APP, ENGINE, USER, Outcome
 from sockplay.core.sockets import NAME_RE, PlainFd, PlaySocket, tcp_state
 from sockplay.core.watcher import Watcher
 from sockplay.core.wire.capture import Capture
@@ -50,6 +61,13 @@ DEFAULT_ANC = 256
 _MSG_OOB, _MSG_PEEK, _MSG_TRUNC, _MSG_DONTWAIT = 0x1, 0x2, 0x20, 0x40
 _MSG_WAITALL, _MSG_ERRQUEUE = 0x100, 0x2000
 _DGRAM = int(socket.SOCK_DGRAM)
+_STREAM = int(socket.SOCK_STREAM)
+_SOL_SOCKET = socket.SOL_SOCKET
+_SO_RCVTIMEO, _SO_SNDTIMEO = socket.SO_RCVTIMEO, socket.SO_SNDTIMEO
+_TIMEO_NAMES = {_SO_RCVTIMEO: "SO_RCVTIMEO", _SO_SNDTIMEO: "SO_SNDTIMEO"}
+_NO_TIMEOUT = bytes(16)
+_SO_DOMAIN, _SO_TYPE, _SO_PROTOCOL = 39, 3, 38
+_SO_GET_FILTER, _SO_PEERNAME = 26, 28
 _flag_cache: dict[Any, int] = {}
 
 
@@ -70,18 +88,20 @@ def _flag_bits(words: Any) -> int:
         return bits
 
 
-class _Cancelled(Exception):
-    """A pending wait was woken by cancel() or close()."""
+def _timeval(seconds: float) -> bytes:
+    """A `timeout=` in seconds as the timeval SO_RCVTIMEO/SO_SNDTIMEO take (0: 1 us, never "forever")."""
+    if seconds <= 0:
+        return struct.pack("ll", 0, 1)  # the kernel rounds it up to one tick
+    sec = math.floor(seconds)
+    usec = int(round((seconds - sec) * 1_000_000))
+    if usec >= 1_000_000:
+        sec, usec = sec + 1, 0
+    return struct.pack("ll", sec, usec)
 
 
-class _Wait:
-    """One pending blocking call: an eventfd another thread can write to wake it."""
-
-    __slots__ = ("efd", "reason")
-
-    def __init__(self) -> None:
-        self.efd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
-        self.reason = ""
+def _tv_text(raw: bytes) -> str:
+    sec, usec = struct.unpack("ll", raw)
+    return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
 class Playground:
@@ -98,7 +118,7 @@ class Playground:
         self.sockets: dict[str, PlaySocket | PlainFd] = {}
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._pending: dict[str, list[_Wait]] = {}
+        self._blocked = blocking.Registry(self._announce_pending, self._announce_signal)
         self._created_paths: list[str] = []
         self._listeners: list[Any] = []  # callables told when the socket set changes (the watcher)
         self.pid = os.getpid()
@@ -107,6 +127,7 @@ class Playground:
         self._sig_seen: dict[str, int] = {}
         if threading.current_thread() is threading.main_thread():
             signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
+            blocking.install()  # the cancel signal's handler (no SA_RESTART)
         signals.register(self)
         if watch:
             self.start_watcher()
@@ -121,6 +142,16 @@ class Playground:
             yield
         finally:
             self._local.command = prev
+
+    @contextlib.contextmanager
+    def app_context(self) -> Iterator[None]:
+        """Calls made by this thread inside the block are the app's own reads, marked `[app]` in the trace."""
+        prev = getattr(self._local, "origin", USER)
+        self._local.origin = APP
+        try:
+            yield
+        finally:
+            self._local.origin = prev
 
     @property
     def current_command(self) -> str | None:
@@ -173,6 +204,13 @@ class Playground:
             self.sockets[name] = obj
         self._changed(added=[name])
 
+    def _out(self, syscall: str, sock: str | None) -> Outcome:
+        out = Outcome(syscall, sock)
+        origin = getattr(self._local, "origin", USER)
+        if origin != USER:
+            out.origin = origin
+        return out
+
     def _emit(self, out: Outcome) -> Outcome:
         self.journal.emit(Event("call", out.sock, getattr(self._local, "command", None), out))
         w = self._watcher
@@ -187,16 +225,16 @@ class Playground:
         ctx: dict[str, Any] = dict(extra)
         if s is not None:
             ctx["sock"] = getattr(s, "name", None)
-            try:
-                ctx["family"] = flags.const_name(int(s.family), flags.FAMILIES)
-                ctx["type"] = flags.const_name(int(s.type), flags.TYPES)
-                ctx["nonblocking"] = s.nonblocking() if isinstance(s, PlaySocket) else None
-            except OSError:
-                pass
+            ctx["family"] = flags.const_name(int(s.family), flags.FAMILIES)
+            ctx["type"] = flags.const_name(int(s.type), flags.TYPES)
+            ctx["nonblocking"] = s.nonblock if isinstance(s, PlaySocket) else None
         return ctx
 
     def _fail(self, out: Outcome, exc: OSError, s: socket.socket | None = None, **ctx: Any) -> Outcome:
         code = exc.errno if exc.errno is not None else E.EIO
+        return self._fail_code(out, code, s, **ctx)
+
+    def _fail_code(self, out: Outcome, code: int, s: socket.socket | None = None, **ctx: Any) -> Outcome:
         out.errno = errnos.name_of(code)
         out.ret = -1
         out.error = errnos.explain(out.errno, out.syscall, self._ctx(s, **ctx))
@@ -205,12 +243,41 @@ class Playground:
     def _family(self, s: socket.socket) -> int:
         return int(s.family)
 
-    def resolve_addr(self, addr: Any, family: int) -> Any:
-        """Address text (or another socket's name, meaning its local address) to a sockaddr."""
+    def _engine_getsockname(self, s: PlaySocket, out: Outcome | None) -> Any:
+        """getsockname made for the engine's own needs (an ephemeral port): a marked trace line."""
+        fd = s.fileno()
+        ret, err, raw = libc.getsockname(fd)
+        fam = self._family(s)
+        if ret < 0:
+            if out is not None:
+                out.add_line(ENGINE, trace.call("getsockname", [str(fd), "0x...", "[128]"], -1, errnos.name_of(err)),
+                             before=out.ret is None)
+            raise OSError(err, os.strerror(err))
+        sa = libc.unpack_sockaddr(raw, fam)
+        if out is not None:
+            text, length = addresses.strace_sockaddr(sa, fam)
+            out.add_line(ENGINE, trace.call("getsockname", [str(fd), text, f"[{len(raw)}]"], 0, None),
+                         before=out.ret is None)
+        return sa
+
+    def _local_address(self, s: PlaySocket, out: Outcome | None) -> Any:
+        """The socket's local address: remembered when bind set it, else asked (and traced)."""
+        if s.local is not None:
+            return s.local
+        sa = self._engine_getsockname(s, out)
+        if s.bound:
+            s.local = sa
+        return sa
+
+    def resolve_addr(self, addr: Any, family: int, out: Outcome | None = None) -> Any:
+        """Address text (or another socket's name, meaning its local address) to a sockaddr.
+
+        A name whose address the engine does not remember costs an engine getsockname,
+        traced on `out` (the call that needed it).
+        """
         if isinstance(addr, str) and addr in self.sockets:
             other = self.sockets[addr]
             if isinstance(other, PlaySocket):
-                local = other.getsockname()
                 inet = (socket.AF_INET, socket.AF_INET6)
                 if other.family != family and not (family in inet and other.family in inet):
                     raise UsageError(
@@ -220,6 +287,10 @@ class Playground:
                     )
                 if family == socket.AF_INET and other.family == socket.AF_INET6:
                     raise UsageError(f"{addr!r} has an IPv6 address; an AF_INET socket cannot reach it")
+                try:
+                    local = self._local_address(other, out)
+                except OSError as exc:
+                    raise UsageError(f"the address of {addr!r} cannot be read ({os.strerror(exc.errno or 0)})") from None
                 if family == socket.AF_INET6 and other.family == socket.AF_INET:
                     return ("::ffff:" + local[0], local[1], 0, 0)
                 if family == socket.AF_INET and other.family == socket.AF_INET:
@@ -230,75 +301,69 @@ class Playground:
                 return local
         return addresses.parse(addr, family)
 
-    # ------------------------------------------------------------------ blocking
-    @staticmethod
-    def _accepting(s: PlaySocket) -> bool:
-        """Whether the socket listens: only then can accept wait (elsewhere the kernel fails at once)."""
+    # ------------------------------------------------------------------ blocking and cancelling
+    def _announce_pending(self, b: blocking.Blocked) -> None:
+        self.journal.emit(Event("pending", sock=b.names[0] if len(b.names) == 1 else None, command=b.command,
+                                syscall=b.syscall))
+
+    def _announce_signal(self, b: blocking.Blocked, signame: str) -> None:
+        self.journal.emit(Event("signal", b.names[0] if len(b.names) == 1 else None, b.command, None,
+                                signal=signame, strace_signal=blocking.strace_name(), socks=list(b.names),
+                                syscall=b.syscall, reason=b.reason, tid=b.tid))
+
+    def _in_kernel(self, names: tuple[str, ...], syscall: str, fn: Callable[[], Any]) -> tuple[Any, str]:
+        """Run one syscall that may wait, cancellable by signal; returns its result and any cancel reason."""
+        b = self._blocked.enter(names, syscall, getattr(self._local, "command", None))
         try:
-            return bool(s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN))
-        except OSError:
-            return False
-
-    def _must_wait(self, s: PlaySocket, events: int, flag_bits: int) -> bool:
-        if flag_bits & flags.msg_flag("dontwait").value or s.nonblocking():
-            return False
-        p = select.poll()
-        p.register(s.fileno(), events)
-        return not p.poll(0)
-
-    def _timeout_of(self, s: PlaySocket, optname: int) -> float | None:
-        sec, usec = struct.unpack("ll", s.getsockopt(socket.SOL_SOCKET, optname, 16))
-        t = sec + usec / 1e6
-        return t or None
-
-    def _wait(self, s: PlaySocket, name: str, events: int, syscall: str, timeout: float | None) -> bool:
-        """Wait until `events` or cancel; True if ready, False on timeout. Emits a pending event."""
-        self.journal.emit(Event("pending", sock=name, command=self.current_command, syscall=syscall))
-        w = _Wait()
-        with self._lock:
-            self._pending.setdefault(name, []).append(w)
-        try:
-            p = select.poll()
-            p.register(s.fileno(), events)
-            p.register(w.efd, select.POLLIN)
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = None if deadline is None else max(0, int((deadline - time.monotonic()) * 1000))
-                ready = p.poll(left)
-                if any(fd == w.efd for fd, _ in ready):
-                    raise _Cancelled(w.reason or "cancelled")
-                if ready:
-                    return True
-                if deadline is not None and time.monotonic() >= deadline:
-                    return False
+            return fn(), b.reason
         finally:
-            with self._lock:
-                lst = self._pending.get(name, [])
-                if w in lst:
-                    lst.remove(w)
-                if not lst:
-                    self._pending.pop(name, None)
-            os.close(w.efd)
+            self._blocked.leave(b)
 
     def cancel(self, name: str | None = None, reason: str = "cancelled by the user") -> int:
-        """Wake pending blocking calls (on `name`, or all). Returns how many were woken."""
-        with self._lock:
-            waits = [w for n, lst in self._pending.items() if name is None or n == name for w in lst]
-        for w in waits:
-            w.reason = reason
-            with contextlib.suppress(OSError):
-                os.eventfd_write(w.efd, 1)
-        return len(waits)
+        """Interrupt calls waiting in the kernel (on `name`, or all) with the cancel signal.
+
+        The kernel ends each with EINTR; a "signal" event names the signal first.
+        Returns how many calls were interrupted. Without the signal's handler (a
+        Playground first made off the main thread) nothing can be interrupted: a
+        "note" event says so and 0 is returned.
+        """
+        if blocking.installed() is None and not blocking.install():
+            if self._blocked.waiting():
+                self.journal.emit(Event("note", name, self.current_command, None, text=(
+                    "cannot interrupt the waiting call: the cancel signal has no handler (the "
+                    "Playground was created off the main thread; call sockplay.core.blocking.install() "
+                    "from the main thread)")))
+            return 0
+        return len(self._blocked.cancel(name, reason))
 
     def pending(self) -> list[str]:
-        with self._lock:
-            return [n for n, lst in self._pending.items() if lst]
+        """Names of the sockets with a call in progress that may be waiting."""
+        return self._blocked.waiting()
 
-    def _cancelled(self, out: Outcome, reason: str) -> Outcome:
-        out.errno = "EINTR"
-        out.ret = -1
-        out.error = f"The call was abandoned before it returned ({reason}); no data was taken from the socket."
-        return out
+    def _interrupted(self, out: Outcome, reason: str) -> None:
+        if reason and out.errno == "EINTR":
+            out.notes.append(f"{reason}: sockplay sent {blocking.name()} to the waiting thread and the "
+                             "kernel ended the call with EINTR")
+
+    @contextlib.contextmanager
+    def _timeout_for(self, s: PlaySocket, out: Outcome, optname: int, timeout: float | None) -> Iterator[None]:
+        """A `timeout=` is the kernel's own: SO_RCVTIMEO/SO_SNDTIMEO set for this call, then put back."""
+        if timeout is None:
+            yield
+            return
+        old = s.timeouts.get(optname, _NO_TIMEOUT)
+        self._engine_setsockopt(s, out, optname, _timeval(timeout), before=True)
+        try:
+            yield
+        finally:
+            self._engine_setsockopt(s, out, optname, old, before=False)
+
+    def _engine_setsockopt(self, s: PlaySocket, out: Outcome, optname: int, raw: bytes, before: bool) -> None:
+        fd = s.fileno()
+        ret, err = libc.setsockopt(fd, _SOL_SOCKET, optname, raw)
+        out.add_line(ENGINE, trace.call("setsockopt", [str(fd), "SOL_SOCKET", _TIMEO_NAMES[optname], _tv_text(raw),
+                                                       str(len(raw))], ret, errnos.name_of(err) if err else None),
+                     before=before)
 
     # ------------------------------------------------------------------ creation
     def socket(
@@ -308,9 +373,13 @@ class Playground:
         type: str | int = "stream",
         proto: str | int = 0,
         nonblock: bool = False,
-        cloexec: bool = False,
+        cloexec: bool = True,
     ) -> Outcome:
-        """socket(2): a new socket called `name`."""
+        """socket(2): a new socket called `name`.
+
+        SOCK_CLOEXEC is always passed (a socket of the playground must not leak into
+        programs it starts) and the trace shows it; `cloexec` is kept for old callers.
+        """
         self._check_name(name)
         fam = flags.lookup(family, flags.FAMILIES, "family")
         typ = flags.lookup(type, flags.TYPES, "type")
@@ -319,189 +388,227 @@ class Playground:
         else:
             pc = flags.lookup(proto if proto not in ("", None) else 0, flags.PROTOCOLS, "protocol")
             proto_num, proto_name = pc.value, pc.name
-        tbits = typ.value | (flags.SOCK_NONBLOCK if nonblock else 0) | (flags.SOCK_CLOEXEC if cloexec else 0)
-        tname = typ.name + ("|SOCK_NONBLOCK" if nonblock else "") + ("|SOCK_CLOEXEC" if cloexec else "")
-        out = Outcome("socket", sock=name)
+        tbits = typ.value | (flags.SOCK_NONBLOCK if nonblock else 0) | flags.SOCK_CLOEXEC
+        tname = typ.name + ("|SOCK_NONBLOCK" if nonblock else "") + "|SOCK_CLOEXEC"
+        out = self._out("socket", name)
         args = [fam.name, tname, proto_name]
-        try:
-            fd = socket.socket(fam.value, tbits, proto_num).detach()
-        except OSError as exc:
-            self._fail(out, exc, None, family=fam.name, type=typ.name)
+        fd, err = libc.socket_(fam.value, tbits, proto_num)
+        if fd < 0:
+            self._fail_code(out, err, None, family=fam.name, type=typ.name)
             out.trace = trace.call("socket", args, -1, out.errno)
             return self._emit(out)
-        s = PlaySocket(fileno=fd, name=name)
-        self._restore_blocking_mode(s, nonblock)
+        # Family, type and protocol given: Python asks the kernel nothing about the fd.
+        s = PlaySocket(fam.value, typ.value, proto_num, fileno=fd, name=name, nonblock=nonblock)
         out.ret = fd
         out.trace = trace.call("socket", args, fd, None)
         self._register(name, s)
         return self._emit(out)
 
-    @staticmethod
-    def _restore_blocking_mode(s: PlaySocket, nonblock: bool) -> None:
-        # Python keeps its own timeout; make it "blocking, no timeout" so the fd's
-        # O_NONBLOCK flag alone decides, as it does for a C program.
-        s.settimeout(None)
-        if nonblock:
-            fl = _fcntl.fcntl(s.fileno(), _fcntl.F_GETFL)
-            _fcntl.fcntl(s.fileno(), _fcntl.F_SETFL, fl | os.O_NONBLOCK)
-
     def socketpair(self, name1: str, name2: str, family: str | int = "unix", type: str | int = "stream") -> Outcome:
-        """socketpair(2): two connected sockets."""
+        """socketpair(2): two connected sockets (SOCK_CLOEXEC, as socket())."""
         self._check_name(name1)
         if name1 == name2:
             raise UsageError("socketpair needs two different names")
         self._check_name(name2)
         fam = flags.lookup(family, flags.FAMILIES, "family")
         typ = flags.lookup(type, flags.TYPES, "type")
-        out = Outcome("socketpair", sock=name1)
-        try:
-            a, b = socket.socketpair(fam.value, typ.value)
-        except OSError as exc:
-            self._fail(out, exc, None, family=fam.name, type=typ.name)
-            out.trace = trace.call("socketpair", [fam.name, typ.name, "0", "0x..."], -1, out.errno)
+        out = self._out("socketpair", name1)
+        tname = typ.name + "|SOCK_CLOEXEC"
+        ret, err, (a, b) = libc.socketpair(fam.value, typ.value | flags.SOCK_CLOEXEC, 0)
+        if ret < 0:
+            self._fail_code(out, err, None, family=fam.name, type=typ.name)
+            out.trace = trace.call("socketpair", [fam.name, tname, "0", "0x..."], -1, out.errno)
             return self._emit(out)
-        sa = PlaySocket(fileno=a.detach(), name=name1, origin="socketpair")
-        sb = PlaySocket(fileno=b.detach(), name=name2, origin="socketpair")
+        sa = PlaySocket(fam.value, typ.value, 0, fileno=a, name=name1, origin="socketpair")
+        sb = PlaySocket(fam.value, typ.value, 0, fileno=b, name=name2, origin="socketpair")
         for s in (sa, sb):
-            self._restore_blocking_mode(s, False)
+            s.connected = True
         out.ret = 0
         out.new_sockets = [name1, name2]
-        out.value = [sa.fileno(), sb.fileno()]
-        out.trace = trace.call("socketpair", [fam.name, typ.name, "0", f"[{sa.fileno()}, {sb.fileno()}]"], 0, None)
+        out.value = [a, b]
+        out.trace = trace.call("socketpair", [fam.name, tname, "0", f"[{a}, {b}]"], 0, None)
         self._register(name1, sa)
         self._register(name2, sb)
         return self._emit(out)
 
-    def adopt_fd(self, fd: int, name: str | None = None, origin: str = "scm_rights", prefix: str = "r") -> str:
-        """Make a received descriptor a named member of the playground."""
+    def adopt_fd(self, fd: int, name: str | None = None, origin: str = "scm_rights", prefix: str = "r",
+                 out: Outcome | None = None) -> str:
+        """Make a received descriptor a named member of the playground.
+
+        The engine knows nothing about it, so it asks: SO_DOMAIN, SO_TYPE and SO_PROTOCOL
+        (ENOTSOCK: a plain fd) and F_GETFL, each a marked line on `out` (the recvmsg
+        that brought it, by default the call in progress on this thread).
+        """
+        out = out if out is not None else getattr(self._local, "out", None)
+
+        def ask(opt: int, label: str) -> int:
+            ret, err, raw, _ = libc.getsockopt(fd, _SOL_SOCKET, opt, 4)
+            val = int.from_bytes(raw[:4], "little", signed=True) if ret == 0 else 0
+            if out is not None:
+                shown = f"[{_const_text(opt, val)}]" if ret == 0 else "0x..."
+                out.add_line(ENGINE, trace.call("getsockopt", [str(fd), "SOL_SOCKET", label, shown, "[4]"], ret,
+                                                errnos.name_of(err) if err else None))
+            if ret < 0:
+                raise OSError(err, os.strerror(err))
+            return val
+
         with self._lock:
             name = self._new_name(name, prefix)
+            obj: PlaySocket | PlainFd
             try:
-                obj: PlaySocket | PlainFd = PlaySocket(fileno=fd, name=name, origin=origin)
-                obj.settimeout(None) if not obj.nonblocking() else None
+                fam = ask(_SO_DOMAIN, "SO_DOMAIN")
+                typ = ask(_SO_TYPE, "SO_TYPE")
+                proto = ask(_SO_PROTOCOL, "SO_PROTOCOL")
             except OSError:
                 obj = PlainFd(fd, name)
+            else:
+                ret, err = libc.fcntl(fd, _fcntl.F_GETFL)
+                if out is not None:
+                    out.add_line(ENGINE, trace.call("fcntl", [str(fd), "F_GETFL"], ret,
+                                                    errnos.name_of(err) if err else None,
+                                                    f"({_fl_names(ret)})" if ret >= 0 else ""))
+                obj = PlaySocket(fam, typ, proto, fileno=fd, name=name, origin=origin,
+                                 nonblock=ret >= 0 and bool(ret & os.O_NONBLOCK))
             self.sockets[name] = obj
         self._changed(added=[name])
         return name
 
     # ------------------------------------------------------------------ addresses
     def bind(self, name: str, addr: Any) -> Outcome:
-        """bind(2): give the socket a local address."""
+        """bind(2): give the socket a local address.
+
+        `value` is the address bound; with port 0 the kernel picks one, which only an
+        engine getsockname (a marked trace line) can tell.
+        """
         s = self.get(name)
-        sa = self.resolve_addr(addr, self._family(s))
-        out = Outcome("bind", sock=name)
-        text, length = addresses.strace_sockaddr(sa, self._family(s))
-        try:
-            s.bind(sa)
-        except OSError as exc:
-            self._fail(out, exc, s, address=addresses.format(sa, self._family(s)))
+        out = self._out("bind", name)
+        fam = self._family(s)
+        sa = self.resolve_addr(addr, fam, out)
+        text, length = addresses.strace_sockaddr(sa, fam)
+        fd = s.fileno()
+        if libc.supported(fam):
+            raw = libc.pack_sockaddr(sa, fam)
+            ret, err = libc.bind(fd, raw)
+            length = len(raw)
+        else:
+            try:
+                s.bind(sa)
+                ret, err = 0, 0
+            except OSError as exc:
+                ret, err = -1, exc.errno or E.EIO
+        if ret < 0:
+            self._fail_code(out, err, s, address=addresses.format(sa, fam))
         else:
             out.ret = 0
-            if s.family == socket.AF_UNIX and isinstance(sa, str):
+            s.bound = True
+            if fam == socket.AF_UNIX and isinstance(sa, str):
                 s.created_path = sa
                 self._created_paths.append(os.path.abspath(sa))
-            out.value = addresses.format(s.getsockname(), self._family(s))
-        out.trace = trace.call("bind", [str(s.fileno()), text, str(length)], out.ret, out.errno)
+            if fam in (socket.AF_INET, socket.AF_INET6) and sa[1] == 0:
+                with contextlib.suppress(OSError):
+                    s.local = self._engine_getsockname(s, out)
+            elif libc.supported(fam):
+                s.local = sa
+            out.value = addresses.format(s.local, fam) if s.local is not None else addresses.format(sa, fam)
+        out.trace = trace.call("bind", [str(fd), text, str(length)], out.ret, out.errno)
         return self._emit(out)
 
     def listen(self, name: str, backlog: int = 128) -> Outcome:
-        """listen(2): accept connections, with a queue of `backlog`."""
+        """listen(2): accept connections, with a queue of `backlog` (given to the kernel as is)."""
         s = self.get(name)
         backlog = codecs.parse_int(backlog, "backlog")
-        out = Outcome("listen", sock=name)
-        try:
-            s.listen(backlog)
-        except OSError as exc:
-            self._fail(out, exc, s)
+        out = self._out("listen", name)
+        ret, err = libc.listen(s.fileno(), backlog)
+        if ret < 0:
+            self._fail_code(out, err, s)
         else:
             out.ret = 0
             s.listening = True
+            s.bound = True
         out.trace = trace.call("listen", [str(s.fileno()), str(backlog)], out.ret, out.errno)
         return self._emit(out)
 
     def connect(self, name: str, addr: Any, timeout: float | None = None) -> Outcome:
-        """connect(2). On a blocking socket the wait is cancellable; nonblocking gives EINPROGRESS."""
+        """connect(2), one real call; on a blocking socket it waits in the kernel (cancellable).
+
+        `timeout` (seconds) is the kernel's: SO_SNDTIMEO is set for the call and put
+        back (marked lines); when it runs out the kernel answers EINPROGRESS and the
+        connection attempt goes on (poll for POLLOUT, then read SO_ERROR).
+        """
         s = self.get(name)
         fam = self._family(s)
-        sa = self.resolve_addr(addr, fam)
-        out = Outcome("connect", sock=name)
+        out = self._out("connect", name)
+        sa = self.resolve_addr(addr, fam, out)
         text, length = addresses.strace_sockaddr(sa, fam)
-        args = [str(s.fileno()), text, str(length)]
-        addr_text = addresses.format(sa, fam)
         fd = s.fileno()
-        blocking = not s.nonblocking()
-        if self._wire is not None:
-            self._wire.before_send(name, sa, fam)
-        try:
-            if blocking and s.type == socket.SOCK_STREAM and fam in (socket.AF_INET, socket.AF_INET6):
-                fl = _fcntl.fcntl(fd, _fcntl.F_GETFL)
-                _fcntl.fcntl(fd, _fcntl.F_SETFL, fl | os.O_NONBLOCK)
-                try:
-                    rc = s.connect_ex(sa)
-                    if rc == E.EINPROGRESS:
-                        if timeout is None:
-                            timeout = self._timeout_of(s, socket.SO_SNDTIMEO)
-                        if not self._wait(s, name, select.POLLOUT, "connect", timeout):
-                            rc = E.ETIMEDOUT if timeout else E.EINPROGRESS
-                        else:
-                            rc = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-                            if rc == 0:
-                                # A nonblocking connect leaves the socket "connecting" until connect()
-                                # is called once more; do that so later calls see what a truly
-                                # blocking connect leaves behind (a second connect gives EISCONN).
-                                s.connect_ex(sa)
-                finally:
-                    with contextlib.suppress(OSError):
-                        _fcntl.fcntl(fd, _fcntl.F_SETFL, fl)
-                if rc:
-                    raise OSError(rc, os.strerror(rc))
-            else:
+        addr_text = addresses.format(sa, fam)
+        if libc.supported(fam):
+            raw = libc.pack_sockaddr(sa, fam)
+            length = len(raw)
+            with self._timeout_for(s, out, _SO_SNDTIMEO, timeout):
+                if s.nonblock:
+                    ret, err = libc.connect(fd, raw)
+                    reason = ""
+                else:
+                    (ret, err), reason = self._in_kernel((name,), "connect", lambda: libc.connect(fd, raw))
+        else:
+            reason = ""
+            try:
                 s.connect(sa)
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-        except OSError as exc:
-            self._fail(out, exc, s, address=addr_text)
+                ret, err = 0, 0
+            except OSError as exc:
+                ret, err = -1, exc.errno or E.EIO
+        if ret < 0:
+            self._fail_code(out, err, s, address=addr_text)
+            self._interrupted(out, reason)
+            if err == E.EINPROGRESS and timeout is not None and not s.nonblock:
+                out.notes.append("the timeout (SO_SNDTIMEO) ran out; the kernel goes on connecting in the background")
         else:
             out.ret = 0
-        out.trace = trace.call("connect", args, out.ret, out.errno)
+            s.connected = True
+            s.bound = True
+        out.trace = trace.call("connect", [str(fd), text, str(length)], out.ret, out.errno)
         return self._emit(out)
 
     def accept(self, name: str, newname: str | None = None, timeout: float | None = None) -> Outcome:
-        """accept(2): the new connection joins the playground as `newname` (a1, a2... by default)."""
+        """accept4(2) with SOCK_CLOEXEC: the new connection joins as `newname` (a1, a2... by default).
+
+        On a blocking listener it waits in the kernel (cancellable); SO_RCVTIMEO, or
+        `timeout` set as SO_RCVTIMEO for the call, makes the kernel answer EAGAIN.
+        """
         s = self.get(name)
         if newname:
             self._check_name(newname)
-        out = Outcome("accept", sock=name)
+        out = self._out("accept", name)
         fd = s.fileno()
-        try:
-            if self._accepting(s) and self._must_wait(s, select.POLLIN, 0):
-                if timeout is None:
-                    timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
-                if not self._wait(s, name, select.POLLIN, "accept", timeout):
-                    raise OSError(E.EAGAIN, os.strerror(E.EAGAIN))
-            conn_fd, peer = s._accept()  # type: ignore[attr-defined]
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-            out.trace = trace.call("accept", [str(fd), "0x...", "0x..."], -1, out.errno)
+        fam = self._family(s)
+        with self._timeout_for(s, out, _SO_RCVTIMEO, timeout):
+            if s.nonblock:
+                ret, err, raw = libc.accept4(fd, libc.SOCK_CLOEXEC)
+                reason = ""
+            else:
+                (ret, err, raw), reason = self._in_kernel((name,), "accept",
+                                                          lambda: libc.accept4(fd, libc.SOCK_CLOEXEC))
+        if ret < 0:
+            self._fail_code(out, err, s, state="listening" if s.listening else "not listening")
+            self._interrupted(out, reason)
+            out.trace = trace.call("accept4", [str(fd), "0x...", f"[{libc.SOCKADDR_MAX}]", "SOCK_CLOEXEC"], -1,
+                                   out.errno)
             return self._emit(out)
-        except OSError as exc:
-            self._fail(out, exc, s, state="listening" if s.listening else "not listening")
-            out.trace = trace.call("accept", [str(fd), "0x...", "0x..."], -1, out.errno)
-            return self._emit(out)
+        peer = libc.unpack_sockaddr(raw, fam)
         with self._lock:
             nm = self._new_name(newname, "a") if not newname else newname
-            conn = PlaySocket(s.family, s.type, s.proto, fileno=conn_fd, name=nm, origin="accept")
-            conn.settimeout(None)
+            conn = PlaySocket(s.family, s.type, s.proto, fileno=ret, name=nm, origin="accept")
+            conn.connected = conn.bound = True
             self.sockets[nm] = conn
         self._changed(added=[nm])
-        fam = self._family(s)
-        text, length = addresses.strace_sockaddr(peer, fam)
-        out.ret = conn_fd
+        text, _ = addresses.strace_sockaddr(peer, fam)
+        out.ret = ret
         out.address = addresses.format(peer, fam)
         out.new_sockets = [nm]
         out.value = nm
-        out.trace = trace.call("accept", [str(fd), text, f"[{length}]"], conn_fd, None)
+        out.trace = trace.call("accept4", [str(fd), text, f"[{libc.SOCKADDR_MAX} => {len(raw)}]", "SOCK_CLOEXEC"],
+                               ret, None)
         return self._emit(out)
 
     def getsockname(self, name: str) -> Outcome:
@@ -512,19 +619,20 @@ class Playground:
 
     def _name_call(self, name: str, syscall: str) -> Outcome:
         s = self.get(name)
-        out = Outcome(syscall, sock=name)
+        out = self._out(syscall, name)
         fam = self._family(s)
-        try:
-            sa = getattr(s, syscall)()
-        except OSError as exc:
-            self._fail(out, exc, s)
-            out.trace = trace.call(syscall, [str(s.fileno()), "0x...", "0x..."], -1, out.errno)
+        fd = s.fileno()
+        ret, err, raw = (libc.getsockname if syscall == "getsockname" else libc.getpeername)(fd)
+        if ret < 0:
+            self._fail_code(out, err, s)
+            out.trace = trace.call(syscall, [str(fd), "0x...", f"[{libc.SOCKADDR_MAX}]"], -1, out.errno)
         else:
+            sa = libc.unpack_sockaddr(raw, fam)
             out.ret = 0
-            out.value = addresses.format(sa, fam)
+            out.value = addresses.format(sa, fam) if raw else ""
             out.address = out.value
-            text, length = addresses.strace_sockaddr(sa, fam)
-            out.trace = trace.call(syscall, [str(s.fileno()), text, f"[{length}]"], 0, None)
+            text, _ = addresses.strace_sockaddr(sa, fam)
+            out.trace = trace.call(syscall, [str(fd), text, f"[{libc.SOCKADDR_MAX} => {len(raw)}]"], 0, None)
         return self._emit(out)
 
     # ------------------------------------------------------------------ data
@@ -535,8 +643,12 @@ class Playground:
             return data.encode()
         raise UsageError(f"data must be bytes or text, not {type(data).__name__}")
 
+    def _may_wait(self, s: PlaySocket, bits: int) -> bool:
+        """Whether the call could block in the kernel (then it is made cancellable)."""
+        return not (s.nonblock or bits & _MSG_DONTWAIT)
+
     def send(self, name: str, data: Any, flags: Any = None, timeout: float | None = None) -> Outcome:
-        """send(2) (strace shows it as sendto with no address)."""
+        """send(2) (libc makes it sendto with no address, as strace shows)."""
         return self._send(name, None, data, flags, timeout, "send")
 
     def sendto(self, name: str, addr: Any, data: Any, flags: Any = None, timeout: float | None = None) -> Outcome:
@@ -548,8 +660,8 @@ class Playground:
         payload = self._data(data)
         bits = flags.msg_flags_value(flag_words)
         fam = self._family(s)
-        sa = self.resolve_addr(addr, fam) if addr is not None else None
-        out = Outcome(syscall, sock=name)
+        out = self._out(syscall, name)
+        sa = self.resolve_addr(addr, fam, out) if addr is not None else None
         if sa is not None:
             if self._wire is not None:
                 self._wire.before_send(name, sa, fam)
@@ -557,48 +669,54 @@ class Playground:
             tail = [text, str(length)]
         else:
             tail = ["NULL", "0"]
-        args = [str(s.fileno()), trace.string(payload), str(len(payload)), flags.bits_names(bits, flags.MSG_FLAGS)] + tail
-        try:
-            if self._must_wait(s, select.POLLOUT, bits):
-                if timeout is None:
-                    timeout = self._timeout_of(s, socket.SO_SNDTIMEO)
-                if not self._wait(s, name, select.POLLOUT, syscall, timeout):
-                    bits_call = bits | flags.msg_flag("dontwait").value
+        fd = s.fileno()
+        reason = ""
+        if libc.supported(fam) or sa is None:
+            raw = libc.pack_sockaddr(sa, fam) if sa is not None else None
+            if raw is not None:
+                tail[1] = str(len(raw))
+            with self._timeout_for(s, out, _SO_SNDTIMEO, timeout):
+                if self._may_wait(s, bits):
+                    (n, err), reason = self._in_kernel((name,), syscall, lambda: libc.sendto(fd, payload, bits, raw))
                 else:
-                    bits_call = bits
-            else:
-                bits_call = bits
-            n = s.sendto(payload, bits_call, sa) if sa is not None else s.send(payload, bits_call)
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-        except OSError as exc:
-            self._fail(out, exc, s, flags=flags.bits_list(bits, flags.MSG_FLAGS),
-                       address=addresses.format(sa, fam) if sa else None)
+                    n, err = libc.sendto(fd, payload, bits, raw)
+        else:
+            try:
+                n, err = s.sendto(payload, bits, sa), 0
+            except OSError as exc:
+                n, err = -1, exc.errno or E.EIO
+        if n < 0:
+            self._fail_code(out, err, s, flags=flags.bits_list(bits, flags.MSG_FLAGS),
+                            address=addresses.format(sa, fam) if sa else None)
+            self._interrupted(out, reason)
         else:
             out.ret = n
             if n < len(payload):
                 out.notes.append(f"only {n} of {len(payload)} bytes fit in the send buffer")
+        args = [str(fd), trace.string(payload), str(len(payload)), flags.bits_names(bits, flags.MSG_FLAGS)] + tail
         out.trace = trace.call("sendto", args, out.ret, out.errno)
         return self._emit(out)
 
     def recv(self, name: str, size: Any = DEFAULT_RECV, flags: Any = None, timeout: float | None = None) -> Outcome:
-        """recv(2) (strace shows it as recvfrom with NULL address)."""
+        """recv(2) (libc makes it recvfrom with NULL address, as strace shows)."""
         return self._recv(name, size, flags, timeout, "recv")
 
     def recvfrom(self, name: str, size: Any = DEFAULT_RECV, flags: Any = None, timeout: float | None = None) -> Outcome:
         """recvfrom(2): also reports who sent the data."""
         return self._recv(name, size, flags, timeout, "recvfrom")
 
-    def _prepare_recv(self, s: PlaySocket, name: str, bits: int, timeout: float | None, syscall: str) -> int:
-        """Wait (cancellably) when the call would block; returns the flags for the real call."""
-        if not self._must_wait(s, select.POLLIN | select.POLLPRI, bits) or self._accepting(s):
-            return bits  # a listener has nothing to read: let the kernel say so at once
-        if timeout is None:
-            timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
-        events = select.POLLIN | (select.POLLPRI if bits & 1 else 0)
-        if self._wait(s, name, events, syscall, timeout):
-            return bits
-        return bits | flags.msg_flag("dontwait").value  # the kernel then says EAGAIN itself
+    @staticmethod
+    def _buffer(s: PlaySocket, size: int) -> Any:
+        """A receive buffer of `size` bytes, kept on the socket for the next call of the same size."""
+        d = s.__dict__
+        cached = d.get("_sp_rbuf")
+        if cached is not None and cached[0] == size:
+            return cached[1]
+        import ctypes
+
+        buf = ctypes.create_string_buffer(max(size, 1))
+        d["_sp_rbuf"] = (size, buf)
+        return buf
 
     def _recv(self, name: str, size: Any, flag_words: Any, timeout: float | None, syscall: str) -> Outcome:
         s = self.get(name)
@@ -607,43 +725,46 @@ class Playground:
             raise UsageError(f"size {size} is negative; expected a byte count such as 2 or 4096")
         bits = flags.msg_flags_value(flag_words)
         fam = self._family(s)
-        out = Outcome(syscall, sock=name)
-        out.peeked = bool(bits & 2)
+        out = self._out(syscall, name)
+        out.peeked = bool(bits & _MSG_PEEK)
         fd = s.fileno()
-        buf = bytearray(size)
-        try:
-            call_bits = self._prepare_recv(s, name, bits, timeout, syscall)
-            if syscall == "recv":
-                n = s.recv_into(buf, size, call_bits)
-                peer = None
+        buf = self._buffer(s, size)
+        want_addr = syscall == "recvfrom"
+        reason = ""
+        with self._timeout_for(s, out, _SO_RCVTIMEO, timeout):
+            if self._may_wait(s, bits):
+                (n, err, raw), reason = self._in_kernel(
+                    (name,), syscall, lambda: libc.recvfrom(fd, buf, size, bits, want_addr))
             else:
-                n, peer = s.recvfrom_into(buf, size, call_bits)
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-            out.trace = trace.call("recvfrom", [str(fd), "0x...", str(size), flags.bits_names(bits, flags.MSG_FLAGS), "NULL", "NULL"], -1, out.errno)
-            return self._emit(out)
-        except OSError as exc:
-            self._fail(out, exc, s, flags=flags.bits_list(bits, flags.MSG_FLAGS))
-            out.trace = trace.call("recvfrom", [str(fd), "0x...", str(size), flags.bits_names(bits, flags.MSG_FLAGS), "NULL", "NULL"], -1, out.errno)
+                n, err, raw = libc.recvfrom(fd, buf, size, bits, want_addr)
+        flag_text = flags.bits_names(bits, flags.MSG_FLAGS)
+        if n < 0:
+            self._fail_code(out, err, s, flags=flags.bits_list(bits, flags.MSG_FLAGS))
+            self._interrupted(out, reason)
+            tail = ["0x...", f"[{libc.SOCKADDR_MAX}]"] if want_addr else ["NULL", "NULL"]
+            out.trace = trace.call("recvfrom", [str(fd), "0x...", str(size), flag_text, *tail], -1, out.errno)
             return self._emit(out)
         out.ret = n
-        stream = s.type == socket.SOCK_STREAM
-        if bits & 0x20 and stream:
+        if bits & _MSG_TRUNC and s.type == socket.SOCK_STREAM:
             out.data = b""
             out.notes.append("MSG_TRUNC on a stream socket throws the bytes away without copying them")
         else:
-            out.data = bytes(buf[: min(n, size)])
+            out.data = buf.raw[: min(n, size)]
             if n > size:
                 out.notes.append(f"the datagram was {n} bytes; only {size} fit in the buffer (MSG_TRUNC)")
-        if peer is not None:
-            out.address = addresses.format(peer, fam) if peer else None
-            text, length = addresses.strace_sockaddr(peer, fam) if peer else ("NULL", 0)
-            tail = [text, f"[{length}]"] if peer else ["NULL", "NULL"]
+        if want_addr:
+            peer = libc.unpack_sockaddr(raw or b"", fam)
+            if peer not in (None, ""):
+                out.address = addresses.format(peer, fam)
+                text, _ = addresses.strace_sockaddr(peer, fam)
+                tail = [text, f"[{libc.SOCKADDR_MAX} => {len(raw or b'')}]"]
+            else:
+                tail = ["0x...", f"[{libc.SOCKADDR_MAX} => {len(raw or b'')}]"]
         else:
             tail = ["NULL", "NULL"]
         shown = out.data
         out.trace_fn = lambda o: trace.call(
-            "recvfrom", [str(fd), trace.string(shown), str(size), flags.bits_names(bits, flags.MSG_FLAGS), *tail], o.ret, o.errno
+            "recvfrom", [str(fd), trace.string(shown), str(size), flag_text, *tail], o.ret, o.errno
         )
         return self._emit(out)
 
@@ -654,8 +775,8 @@ class Playground:
 
         Received SCM_RIGHTS descriptors join the playground (r1, r2...) and are
         listed in `new_sockets`. MSG_TRUNC/MSG_CTRUNC returned by the kernel are
-        in `msg_flags`. This is the hot path of a drained flood: no syscall but
-        recvmsg itself on a datagram socket, and the trace line is built lazily.
+        in `msg_flags`. This is the hot path of a drained flood: one recvmsg with
+        the flags given, buffers reused, the trace line built lazily.
         """
         s = self.sockets.get(name)
         if type(s) is not PlaySocket:
@@ -669,47 +790,41 @@ class Playground:
         if anc < 0:
             raise UsageError(f"anc {anc} is negative; expected a control buffer size such as 256 (0 for none)")
         bits = _flag_bits(flags)
-        out = Outcome("recvmsg", name)
+        out = self._out("recvmsg", name)
         out.peeked = bool(bits & _MSG_PEEK)
-        d = s.__dict__
-        stype = d.get("_sp_type")
-        if stype is None:
-            stype = d["_sp_type"] = int(s.type)  # socket.type builds an enum on every read
-        try:
-            if not bits & _MSG_TRUNC and (bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or stype == _DGRAM):
-                # The hot path. Datagrams: try at once without blocking and wait (cancellably)
-                # only on EAGAIN: one syscall when data is there, same result as a blocking call.
-                try:
-                    data, ancl, rflags, addr = s.recvmsg(size, anc, bits | _MSG_DONTWAIT)
-                except BlockingIOError:
-                    if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or s.nonblocking():
-                        raise
-                    data, ancl, rflags, addr = self._recvmsg_blocking(s, name, size, anc, bits, timeout)
-                n = len(data)
-            elif stype != socket.SOCK_STREAM and stype != socket.SOCK_SEQPACKET:
-                n, data, ancl, rflags, addr = self._recvmsg_call(s, size, anc, bits | _MSG_DONTWAIT, bits)
-            else:
-                n, data, ancl, rflags, addr = self._recvmsg_call(
-                    s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
-        except BlockingIOError as exc:
-            if bits & (_MSG_DONTWAIT | _MSG_ERRQUEUE) or s.nonblocking():
-                return self._recvmsg_error(out, s, exc, size, anc, bits)
-            try:  # MSG_TRUNC on a blocking datagram socket with nothing queued yet
-                n, data, ancl, rflags, addr = self._recvmsg_call(
-                    s, size, anc, self._prepare_recv(s, name, bits, timeout, "recvmsg"), bits)
-            except _Cancelled as c:
-                return self._recvmsg_error(out, s, c, size, anc, bits)
-            except OSError as exc2:
-                return self._recvmsg_error(out, s, exc2, size, anc, bits)
-        except (_Cancelled, OSError) as exc:
-            return self._recvmsg_error(out, s, exc, size, anc, bits)
+        rb = s.recv_buffers
+        if rb is None or rb.size != size or rb.anc != anc:
+            rb = s.recv_buffers = libc.RecvBuffers(size, anc)
+        fd = s.fileno()
+        reason = ""
+        if timeout is not None:
+            with self._timeout_for(s, out, _SO_RCVTIMEO, timeout):
+                (n, err), reason = self._in_kernel((name,), "recvmsg", lambda: rb.recvmsg(fd, bits))
+        elif s.nonblock or bits & _MSG_DONTWAIT:
+            n, err = rb.recvmsg(fd, bits)
+        else:
+            (n, err), reason = self._in_kernel((name,), "recvmsg", lambda: rb.recvmsg(fd, bits))
+        if n < 0:
+            self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
+            self._interrupted(out, reason)
+            out.trace = self._recvmsg_failed_trace(fd, size, anc, bits, out.errno)
+            return self._emit(out)
+        data, ancl, rflags, rawaddr = rb.result(n)
+        stype = self._stype(s)
+        if bits & _MSG_TRUNC and stype == _STREAM:
+            data = b""
         out.ret = n
         out.data = data
-        if addr:
-            out.address = d["_sp_peer_text"] if d.get("_sp_peer") == addr else self._peer_text(s, addr)
+        addr = None
+        if rawaddr:
+            addr, out.address = self._peer(s, rawaddr)
         if ancl:
-            ctx = cmsg.Ctx(self, s, bits)
-            cmsg.decode_into(out.cmsgs, ancl, ctx)
+            self._local.out = out  # SCM_RIGHTS adoption traces its engine probes here
+            try:
+                ctx = cmsg.Ctx(self, s, bits)
+                cmsg.decode_into(out.cmsgs, ancl, ctx)
+            finally:
+                self._local.out = None
             if ctx.adopted:
                 out.new_sockets = ctx.adopted
         if rflags:
@@ -721,48 +836,14 @@ class Playground:
                     out.notes.append(f"the message was longer than the {size}-byte buffer; the rest is lost (MSG_TRUNC)")
             if rflags & 0x8:
                 out.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
-        if n > size:
+        if n > size and stype != _STREAM:
             out.notes.append(f"the datagram was {n} bytes; only {size} fit in the buffer (MSG_TRUNC)")
-        out.trace_fn = _RecvmsgTrace(s.fileno(), d.get("_sp_family") or self._family_cached(s), size, anc, bits,
-                                     addr, tuple(ancl) if ancl else (), rflags)
+        out.trace_fn = _RecvmsgTrace(fd, int(s.family), size, anc, bits, addr, tuple(ancl) if ancl else (), rflags)
         self.journal.emit(Event("call", name, getattr(self._local, "command", None), out))
         w = self._watcher
         if w is not None:
             w.poke()
         return out
-
-    def _recvmsg_blocking(self, s: PlaySocket, name: str, size: int, anc: int, bits: int,
-                          timeout: float | None) -> tuple[bytes, list, int, Any]:
-        if timeout is None:
-            timeout = self._timeout_of(s, socket.SO_RCVTIMEO)
-        events = select.POLLIN | (select.POLLPRI if bits & _MSG_OOB else 0)
-        ready = self._wait(s, name, events, "recvmsg", timeout)
-        return s.recvmsg(size, anc, bits if ready else bits | _MSG_DONTWAIT)
-
-    @staticmethod
-    def _family_cached(s: PlaySocket) -> int:
-        fam = s.__dict__["_sp_family"] = int(s.family)
-        return fam
-
-    def _recvmsg_error(self, out: Outcome, s: PlaySocket, exc: BaseException, size: int, anc: int,
-                       bits: int) -> Outcome:
-        if isinstance(exc, _Cancelled):
-            self._cancelled(out, str(exc))
-        else:
-            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))  # type: ignore[arg-type]
-        out.trace = self._recvmsg_failed_trace(s.fileno(), size, anc, bits, out.errno)
-        return self._emit(out)
-
-    def _recvmsg_call(self, s: PlaySocket, size: int, anc: int, call_bits: int,
-                      bits: int) -> tuple[int, bytes, list, int, Any]:
-        if bits & _MSG_TRUNC:
-            # Python's recvmsg would pad the bytes out to the real length: read into a buffer.
-            buf = bytearray(size)
-            n, ancl, rflags, addr = s.recvmsg_into([buf], anc, call_bits)
-            data = b"" if self._stype(s) == socket.SOCK_STREAM else bytes(buf[: min(n, size)])
-            return n, data, ancl, rflags, addr
-        data, ancl, rflags, addr = s.recvmsg(size, anc, call_bits)
-        return len(data), data, ancl, rflags, addr
 
     @staticmethod
     def _stype(s: PlaySocket) -> int:
@@ -772,15 +853,17 @@ class Playground:
             t = s.__dict__["_sp_type"] = int(s.type)
         return t
 
-    def _peer_text(self, s: PlaySocket, addr: Any) -> str:
-        """Address text of a sender, remembering the last one (a flood comes from one peer)."""
+    @staticmethod
+    def _peer(s: PlaySocket, raw: bytes) -> tuple[Any, str | None]:
+        """A sender's address and its text, remembering the last one (a flood comes from one peer)."""
         d = s.__dict__
-        if d.get("_sp_peer") == addr:
-            return d["_sp_peer_text"]
-        text = addresses.format(addr, int(s.family))
-        d["_sp_peer"] = addr
-        d["_sp_peer_text"] = text
-        return text
+        if d.get("_sp_peer_raw") == raw:
+            return d["_sp_peer"], d["_sp_peer_text"]
+        fam = int(s.family)
+        addr = libc.unpack_sockaddr(raw, fam)
+        text = addresses.format(addr, fam) if addr not in (None, "") else None
+        d["_sp_peer_raw"], d["_sp_peer"], d["_sp_peer_text"] = raw, addr, text
+        return addr, text
 
     @staticmethod
     def _recvmsg_failed_trace(fd: int, size: int, anc: int, bits: int, err: str | None) -> str:
@@ -802,7 +885,8 @@ class Playground:
         payload = self._data(data)
         bits = _flag_bits(flags)
         fam = self._family(s)
-        sa = self.resolve_addr(to, fam) if to not in (None, "") else None
+        out = self._out("sendmsg", name)
+        sa = self.resolve_addr(to, fam, out) if to not in (None, "") else None
         v6 = fam == socket.AF_INET6
         anc: list[tuple[int, int, bytes]] = []
         if rights:
@@ -820,24 +904,27 @@ class Playground:
         for item in cmsgs or ():
             level, typ, raw = item
             anc.append((int(level), int(typ), bytes(raw)))
-        out = Outcome("sendmsg", sock=name)
         fd = s.fileno()
-        if sa is not None and self._wire is not None:
-            self._wire.before_send(name, sa, fam)
-        try:
-            call_bits = bits
-            if self._must_wait(s, select.POLLOUT, bits):
-                if timeout is None:
-                    timeout = self._timeout_of(s, socket.SO_SNDTIMEO)
-                if not self._wait(s, name, select.POLLOUT, "sendmsg", timeout):
-                    call_bits = bits | _MSG_DONTWAIT
-            n = s.sendmsg([payload], anc, call_bits, sa) if sa is not None else s.sendmsg([payload], anc, call_bits)
-        except _Cancelled as c:
-            self._cancelled(out, str(c))
-        except OSError as exc:
-            self._fail(out, exc, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS),
-                       address=addresses.format(sa, fam) if sa else None,
-                       cmsgs=[cmsg.BY_KEY[(lv, t)].name if (lv, t) in cmsg.BY_KEY else f"{lv}/{t}" for lv, t, _ in anc])
+        reason = ""
+        if sa is not None and not libc.supported(fam):
+            try:
+                n, err = s.sendmsg([payload], anc, bits, sa), 0
+            except OSError as exc:
+                n, err = -1, exc.errno or E.EIO
+        else:
+            rawsa = libc.pack_sockaddr(sa, fam) if sa is not None else None
+            with self._timeout_for(s, out, _SO_SNDTIMEO, timeout):
+                if self._may_wait(s, bits):
+                    (n, err), reason = self._in_kernel((name,), "sendmsg",
+                                                       lambda: libc.sendmsg(fd, payload, anc, bits, rawsa))
+                else:
+                    n, err = libc.sendmsg(fd, payload, anc, bits, rawsa)
+        if n < 0:
+            self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS),
+                            address=addresses.format(sa, fam) if sa else None,
+                            cmsgs=[cmsg.BY_KEY[(lv, t)].name if (lv, t) in cmsg.BY_KEY else f"{lv}/{t}"
+                                   for lv, t, _ in anc])
+            self._interrupted(out, reason)
         else:
             out.ret = n
             if n < len(payload):
@@ -857,8 +944,49 @@ class Playground:
         return obj.fileno()  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ options
+    def _read_option(self, s: PlaySocket, row: catalog.OptionRow, c: codecs.Codec, out: Outcome) -> tuple[Any, int]:
+        """getsockopt through the codec; the raw value and the optlen to show.
+
+        Two options need their length first: SO_GET_FILTER counts instructions (a probe
+        with optlen 0 says how many) and SO_PEERNAME refuses a buffer longer than the
+        address (on unix sockets an engine getpeername says how long it is). Each such
+        probe is an `[engine]` line on `out`; the final read is the caller's to trace.
+        """
+        fd = s.fileno()
+        lvl = trace.LEVEL_NAMES.get(row.level_number, row.level)
+        if c.read is not None and row.level_number == _SOL_SOCKET and row.number == _SO_PEERNAME:
+            fam = self._family(s)
+            size = {socket.AF_INET: 16, socket.AF_INET6: 28}.get(fam)
+            if size is None:
+                ret, err, raw = libc.getpeername(fd)
+                out.add_line(ENGINE, trace.call("getpeername", [str(fd), "0x...", f"[{libc.SOCKADDR_MAX}]"], ret,
+                                                errnos.name_of(err) if err else None, ""), before=True)
+                if ret < 0:
+                    raise OSError(err, os.strerror(err))
+                size = len(raw)
+            ret, err, raw, ln = libc.getsockopt(fd, row.level_number, row.number, size)
+            if ret < 0:
+                raise OSError(err, os.strerror(err))
+            return raw, ln
+        if c.read is not None:  # SO_GET_FILTER: 8 bytes per instruction, optlen counts instructions
+            ret, err, _, count = libc.getsockopt(fd, row.level_number, row.number, 0)
+            if ret < 0:
+                raise OSError(err, os.strerror(err))
+            if count == 0:
+                return b"", 0  # no filter: this one call was the whole read (the caller traces it)
+            out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, "NULL", f"[0 => {count}]"], ret,
+                                            None), before=True)
+            ret, err, raw, n = libc.getsockopt(fd, row.level_number, row.number, count * 8, optlen=count)
+            if ret < 0:
+                raise OSError(err, os.strerror(err))
+            return raw[: n * 8], n
+        if c.size:
+            raw = s.getsockopt(row.level_number, row.number, c.size)
+            return raw, len(raw)
+        return s.getsockopt(row.level_number, row.number), 4
+
     def setsockopt(self, name: str, option: str, value: Any) -> Outcome:
-        """setsockopt(2); the Outcome's value is what the kernel reports back afterwards."""
+        """setsockopt(2); `value` is what the kernel reports back afterwards (an engine getsockopt)."""
         s = self.get(name)
         row = catalog.option(option)
         c = codecs.codec(row.kind)
@@ -866,11 +994,12 @@ class Playground:
         keep = None
         if isinstance(payload, getattr(codecs, "Encoded", ())):
             keep, payload = payload, payload.raw
-        out = Outcome("setsockopt", sock=name)
+        out = self._out("setsockopt", name)
         out.notes.append(f"asked {value}")
         lvl = trace.LEVEL_NAMES.get(row.level_number, row.level)
         arg = c.strace(payload) if isinstance(payload, bytes) else f"[{payload}]"
         length = len(payload) if isinstance(payload, bytes) else 4
+        fd = s.fileno()
         try:
             s.setsockopt(row.level_number, row.number, payload)
         except OSError as exc:
@@ -878,29 +1007,38 @@ class Playground:
         else:
             out.ret = 0
             if row.readable and row.name != "SO_ERROR":
-                with contextlib.suppress(OSError, UsageError, struct.error, ValueError):
-                    out.value = c.decode(_read_option(s, row, c))
+                # The read-back the Outcome's value comes from: the engine's own call, traced and marked.
+                try:
+                    raw, ln = self._read_option(s, row, c, _After(out))
+                except OSError as exc:
+                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, "0x...", f"[{c.size or 4}]"],
+                                                    -1, errnos.name_of(exc.errno or E.EIO)))
+                else:
+                    shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
+                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, shown, f"[{ln}]"], 0, None))
+                    with contextlib.suppress(OSError, UsageError, struct.error, ValueError):
+                        out.value = c.decode(raw)
+                    if row.level_number == _SOL_SOCKET and row.number in _TIMEO_NAMES and isinstance(raw, bytes):
+                        s.timeouts[row.number] = raw
             warn = self._too_late(s, row)
             if warn:
                 out.notes.append(warn)
         del keep
-        out.trace = trace.call("setsockopt", [str(s.fileno()), lvl, row.name, arg, str(length)], out.ret, out.errno)
+        out.trace = trace.call("setsockopt", [str(fd), lvl, row.name, arg, str(length)], out.ret, out.errno)
         return self._emit(out)
 
-    def _too_late(self, s: PlaySocket, row: catalog.OptionRow) -> str | None:
+    @staticmethod
+    def _too_late(s: PlaySocket, row: catalog.OptionRow) -> str | None:
+        """A warning from what the engine remembers (bound, connected, listening): no calls made."""
         if not row.before:
             return None
-        try:
-            if row.before == "bind" and s.family != socket.AF_UNIX and s.getsockname()[1] != 0:
-                return f"{row.name} matters before bind(); this socket is already bound, so it may have no effect"
-            if row.before in ("connect", "listen"):
-                with contextlib.suppress(OSError):
-                    s.getpeername()
-                    return f"{row.name} matters before {row.before}(); this socket is already connected"
-                if s.listening:
-                    return f"{row.name} matters before {row.before}(); this socket is already listening"
-        except (OSError, IndexError, TypeError):
-            return None
+        if row.before == "bind" and s.bound and s.family != socket.AF_UNIX:
+            return f"{row.name} matters before bind(); this socket is already bound, so it may have no effect"
+        if row.before in ("connect", "listen"):
+            if s.connected:
+                return f"{row.name} matters before {row.before}(); this socket is already connected"
+            if s.listening:
+                return f"{row.name} matters before {row.before}(); this socket is already listening"
         return None
 
     def getsockopt(self, name: str, option: str) -> Outcome:
@@ -908,18 +1046,18 @@ class Playground:
         s = self.get(name)
         row = catalog.option(option)
         c = codecs.codec(row.kind)
-        out = Outcome("getsockopt", sock=name)
+        out = self._out("getsockopt", name)
         lvl = trace.LEVEL_NAMES.get(row.level_number, row.level)
         try:
-            raw = _read_option(s, row, c)
+            raw, length = self._read_option(s, row, c, out)
         except OSError as exc:
             self._fail(out, exc, s, option=row.name, option_access=row.access, option_privilege=row.privilege)
-            out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, "0x...", f"[{c.size}]"], -1, out.errno)
+            out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, "0x...", f"[{c.size or 4}]"], -1,
+                                   out.errno)
             return self._emit(out)
         out.ret = 0
         out.value = c.decode(raw)
         shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
-        length = len(raw) if isinstance(raw, bytes) else 4
         out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, shown, f"[{length}]"], 0, None)
         return self._emit(out)
 
@@ -934,7 +1072,7 @@ class Playground:
             h = SHUT[key]
         else:
             h = int(how)
-        out = Outcome("shutdown", sock=name)
+        out = self._out("shutdown", name)
         try:
             s.shutdown(h)
         except OSError as exc:
@@ -945,19 +1083,18 @@ class Playground:
         return self._emit(out)
 
     def close(self, name: str) -> Outcome:
-        """close(2). A call waiting on this socket in another thread is woken first."""
+        """close(2). A call waiting on this socket in another thread is interrupted first (EINTR)."""
         with self._lock:
             obj = self.sockets.get(name)
             if obj is None:
                 self.get(name)  # raises the helpful UsageError
         if self.cancel(name, reason="the socket was closed"):
-            deadline = time.monotonic() + 0.5  # let woken waiters leave poll(), which holds the file
-            while name in self._pending and time.monotonic() < deadline:
-                time.sleep(0.002)
+            # close() alone would not wake it: the waiting call holds the file until it returns.
+            self._blocked.wait_done([b for b in self._blocked_on(name)], 1.0)
         if self._watcher is not None:
             self._watcher.release(name)  # the close must take effect now, not when a poll returns
         fd = obj.fileno()
-        out = Outcome("close", sock=name)
+        out = self._out("close", name)
         try:
             obj.close()
         except OSError as exc:
@@ -969,6 +1106,10 @@ class Playground:
         self._changed(removed=[name])
         out.trace = trace.call("close", [str(fd)], out.ret, out.errno)
         return self._emit(out)
+
+    def _blocked_on(self, name: str) -> list[blocking.Blocked]:
+        with self._blocked._cond:
+            return [b for b in self._blocked._active.values() if name in b.names]
 
     def close_all(self) -> None:
         """Close every socket and remove the unix socket files the playground created."""
@@ -989,92 +1130,88 @@ class Playground:
 
     # ------------------------------------------------------------------ poll / fcntl
     def poll(self, names: Sequence[str] | None = None, timeout: Any = 0, events: Any = None) -> Outcome:
-        """One-shot poll(2) over the named sockets (all when none named); timeout in ms."""
+        """One poll(2) over the named sockets (all when none named); timeout in ms (-1: for ever).
+
+        Exactly the fds named are passed. A poll that waits does so in the kernel and
+        is cancellable like any blocking call (EINTR).
+        """
         names = list(names) if names else [n for n, o in self.sockets.items() if o.fileno() >= 0]
         objs = [self.sockets.get(n) or self.get(n) for n in names]
         mask = flags.poll_mask(events)
         timeout_ms = codecs.parse_int(timeout, "timeout")
-        p = select.poll()
-        fds = []
-        for o in objs:
-            fd = o.fileno()
-            fds.append(fd)
-            p.register(fd, mask)
-        out = Outcome("poll", sock=names[0] if len(names) == 1 else None)
-        w = _Wait()
-        key = names[0] if len(names) == 1 else "*poll*"
-        with self._lock:
-            self._pending.setdefault(key, []).append(w)
-        p.register(w.efd, select.POLLIN)
-        try:
-            if timeout_ms != 0:
-                self.journal.emit(Event("pending", sock=out.sock, command=self.current_command, syscall="poll"))
-            ready = p.poll(None if timeout_ms < 0 else timeout_ms)
-        except OSError as exc:
-            self._fail(out, exc, None)
-            ready = []
-        finally:
-            with self._lock:
-                lst = self._pending.get(key, [])
-                if w in lst:
-                    lst.remove(w)
-                if not lst:
-                    self._pending.pop(key, None)
-            os.close(w.efd)
-        if any(fd == w.efd for fd, _ in ready):
-            self._cancelled(out, w.reason or "cancelled")
-        by_fd = {fd: ev for fd, ev in ready if fd != w.efd}
-        value = {n: flags.bits_list(by_fd.get(fd, 0), flags.POLL_BITS) for n, fd in zip(names, fds, strict=True)}
+        fds = [o.fileno() for o in objs]
+        out = self._out("poll", names[0] if len(names) == 1 else None)
+        pairs = [(fd, mask) for fd in fds]
+        reason = ""
+        if timeout_ms != 0:
+            (ret, err, revents), reason = self._in_kernel(tuple(names) or ("*poll*",), "poll",
+                                                          lambda: libc.poll(pairs, timeout_ms))
+        else:
+            ret, err, revents = libc.poll(pairs, timeout_ms)
+        if ret < 0:
+            self._fail_code(out, err, None)
+            self._interrupted(out, reason)
+            revents = [0] * len(fds)
+        value = {n: flags.bits_list(ev, flags.POLL_BITS) for n, ev in zip(names, revents, strict=True)}
         if out.errno is None:
-            out.ret = len(by_fd)
+            out.ret = ret
             out.value = value
         ev_name = flags.bits_names(mask, flags.POLL_BITS)
         arg = "[" + ", ".join(f"{{fd={fd}, events={ev_name}}}" for fd in fds) + "]"
-        got = "[" + ", ".join(f"{{fd={fd}, revents={flags.bits_names(ev, flags.POLL_BITS)}}}" for fd, ev in by_fd.items()) + "]"
-        out.trace = trace.call("poll", [arg, str(len(fds)), str(timeout_ms)], out.ret, out.errno, f"({got})" if by_fd else "(Timeout)")
+        got = "[" + ", ".join(f"{{fd={fd}, revents={flags.bits_names(ev, flags.POLL_BITS)}}}"
+                              for fd, ev in zip(fds, revents, strict=True) if ev) + "]"
+        out.trace = trace.call("poll", [arg, str(len(fds)), str(timeout_ms)], out.ret, out.errno,
+                               f"({got})" if ret > 0 else "(Timeout)")
         return self._emit(out)
 
     def fcntl(self, name: str, op: str, value: Any = None) -> Outcome:
-        """fcntl(2): nonblock on|off, async on|off, setown [PID], getown, getfl."""
+        """fcntl(2): nonblock on|off, async on|off (an engine F_GETFL, then F_SETFL), setown [PID], getown, getfl."""
         s = self.get(name)
         fd = s.fileno()
         op_l = op.lower()
-        out = Outcome("fcntl", sock=name)
+        out = self._out("fcntl", name)
         try:
             if op_l in ("nonblock", "async"):
                 bit = os.O_NONBLOCK if op_l == "nonblock" else os.O_ASYNC
                 on = bool(codecs.parse_int(True if value is None else value, op_l))
+                args = [str(fd), "F_SETFL"]
                 fl = _fcntl.fcntl(fd, _fcntl.F_GETFL)
+                out.add_line(ENGINE, trace.call("fcntl", [str(fd), "F_GETFL"], fl, None, f"({_fl_names(fl)})"),
+                             before=True)
                 new = (fl | bit) if on else (fl & ~bit)
+                args = [str(fd), "F_SETFL", _fl_names(new)]
                 _fcntl.fcntl(fd, _fcntl.F_SETFL, new)
                 out.ret = 0
                 out.value = on
+                if op_l == "nonblock":
+                    s.nonblock = on
+                else:
+                    s.async_io = on
                 if op_l == "async" and on:
                     self._signal_note(out)
-                args = [str(fd), "F_SETFL", _fl_names(new)]
             elif op_l == "setown":
                 pid = self.pid if value in (None, "") else codecs.parse_int(value, "pid")
+                args = [str(fd), "F_SETOWN", str(pid)]
                 out.ret = _fcntl.fcntl(fd, _fcntl.F_SETOWN, pid)
                 out.value = pid
-                args = [str(fd), "F_SETOWN", str(pid)]
+                s.owner_set = bool(pid)
             elif op_l == "getown":
+                args = [str(fd), "F_GETOWN"]
                 out.ret = _fcntl.fcntl(fd, _fcntl.F_GETOWN)
                 out.value = out.ret
-                args = [str(fd), "F_GETOWN"]
             elif op_l == "getfl":
+                args = [str(fd), "F_GETFL"]
                 out.ret = _fcntl.fcntl(fd, _fcntl.F_GETFL)
                 out.value = _fl_names(out.ret)
-                args = [str(fd), "F_GETFL"]
             elif op_l == "setsig":
                 sig = codecs.parse_int(value or 0, "signal")
+                args = [str(fd), "F_SETSIG", str(sig)]
                 out.ret = _fcntl.fcntl(fd, 10, sig)  # F_SETSIG
                 out.value = sig
-                args = [str(fd), "F_SETSIG", str(sig)]
             else:
                 raise UsageError(f"fcntl {op!r}: expected nonblock on|off, async on|off, setown [PID], getown, getfl or setsig SIG")
         except OSError as exc:
             self._fail(out, exc, s)
-            args = [str(fd), op_l.upper()]
         extra = f"({out.value})" if op_l == "getfl" and out.errno is None else ""
         out.trace = trace.call("fcntl", args, out.ret, out.errno, extra)
         return self._emit(out)
@@ -1085,7 +1222,7 @@ class Playground:
         s = self.get(name)
         row = ioctls.ioctl(request)
         fd = s.fileno()
-        out = Outcome("ioctl", sock=name)
+        out = self._out("ioctl", name)
         arg = "0x..."
         try:
             if row.arg == "get_int":
@@ -1100,6 +1237,12 @@ class Playground:
                 arg = f"[{v}]"
                 _fcntl.ioctl(fd, row.number, struct.pack("i", v))
                 out.value = v
+                if row.name == "FIONBIO":
+                    s.nonblock = bool(v)
+                elif row.name == "FIOASYNC":
+                    s.async_io = bool(v)
+                elif row.name in ("SIOCSPGRP", "FIOSETOWN"):
+                    s.owner_set = bool(v)
                 if row.name in ("FIOASYNC", "SIOCSPGRP", "FIOSETOWN") and v:
                     self._signal_note(out)
             else:
@@ -1120,23 +1263,23 @@ class Playground:
         return self._emit(out)
 
     def sysctl(self, key: str | None = None) -> Outcome:
-        """Read a /proc/sys/net/core value (`value` an int), or all of them as a dict when `key` is None."""
-        out = Outcome("sysctl")
+        """Read a /proc/sys/net/core value (`value` an int), or all of them as a dict when `key` is None.
+
+        Each file is openat, one read, close: three lines of the trace per value.
+        """
+        out = self._out("sysctl", None)
         rows = sysctl.SYSCTLS if key in (None, "") else (sysctl.row(key),)
         values: dict[str, Any] = {}
-        traces = []
         for r in rows:
             try:
-                raw, v = sysctl.read(r)
+                raw = self._read_proc(out, r.path)
             except OSError as exc:
                 if key not in (None, ""):
                     self._fail(out, exc, None, path=r.path)
-                    out.trace = trace.call("read", [f'"{r.path}"'], -1, out.errno)
                     return self._emit(out)
                 values[r.key] = None
                 continue
-            values[r.key] = v
-            traces.append(trace.call("read", [f'"{r.path}"', trace.string(raw.encode())], len(raw), None))
+            values[r.key] = sysctl.parse(raw)
         out.ret = 0
         if key in (None, ""):
             out.value = values
@@ -1145,8 +1288,26 @@ class Playground:
             r = rows[0]
             out.value = values[r.key]
             out.notes = [f"{r.key} ({r.unit}): {r.help}"]
-        out.trace = traces[0] if len(traces) == 1 else f"read(\"{sysctl.BASE}/*\") = {len(traces)} values"
         return self._emit(out)
+
+    @staticmethod
+    def _read_proc(out: Outcome, path: str) -> str:
+        """openat, read, close of one /proc file, each a line of `out` (the person asked for them)."""
+        out.trace = ""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError as exc:
+            out.add_line(USER, trace.call("openat", ["AT_FDCWD", f'"{path}"', "O_RDONLY|O_CLOEXEC"], -1,
+                                          errnos.name_of(exc.errno or E.EIO)))
+            raise
+        out.add_line(USER, trace.call("openat", ["AT_FDCWD", f'"{path}"', "O_RDONLY|O_CLOEXEC"], fd, None))
+        try:
+            raw = os.read(fd, 4096)
+            out.add_line(USER, trace.call("read", [str(fd), trace.string(raw), "4096"], len(raw), None))
+        finally:
+            os.close(fd)
+            out.add_line(USER, trace.call("close", [str(fd)], 0, None))
+        return raw.decode("ascii", errors="replace")
 
     # ------------------------------------------------------------------ watcher and signals
     @property
@@ -1185,7 +1346,11 @@ class Playground:
                              "a SIGIO may end it")
 
     def _on_signal(self, signame: str) -> None:
-        """A SIGIO or SIGURG arrived (called on the signals thread): say which sockets it is about."""
+        """A SIGIO or SIGURG arrived (called on the signals thread): say which sockets it is about.
+
+        Which sockets can raise it the engine remembers (O_ASYNC, an owner set); their
+        state comes from one poll, like the watcher's: no fcntl per socket.
+        """
         with self._lock:
             items = [(n, o) for n, o in self.sockets.items() if isinstance(o, PlaySocket)]
         cands: dict[str, int] = {}
@@ -1193,12 +1358,9 @@ class Playground:
             fd = o.fileno()
             if fd < 0:
                 continue
-            try:
-                if signame == "SIGIO" and not _fcntl.fcntl(fd, _fcntl.F_GETFL) & os.O_ASYNC:
-                    continue
-                if signame == "SIGURG" and not _fcntl.fcntl(fd, _fcntl.F_GETOWN):
-                    continue
-            except OSError:
+            if signame == "SIGIO" and not o.async_io:
+                continue
+            if signame == "SIGURG" and not o.owner_set:
                 continue
             cands[n] = fd
         if not cands:
@@ -1286,7 +1448,12 @@ class Playground:
 
     # ------------------------------------------------------------------ info for views
     def info(self, name: str) -> dict[str, Any]:
-        """What a socket list shows: family, type, addresses, TCP state, blocking mode."""
+        """What a socket list shows: family, type, addresses, TCP state, blocking mode.
+
+        Family, type and blocking mode are remembered. The addresses and TCP state are
+        read (getsockname, getpeername, getsockopt TCP_INFO): these are the views' own
+        reads, not journaled; a script's `sockets` command shows them.
+        """
         obj = self.sockets.get(name)
         if obj is None:
             self.get(name)
@@ -1295,23 +1462,23 @@ class Playground:
                     "local": obj.describe(), "peer": "", "state": "", "nonblocking": False}
         s: PlaySocket = obj  # type: ignore[assignment]
         d: dict[str, Any] = {"name": name, "kind": "socket", "fd": s.fileno()}
-        try:
-            fam = self._family(s)
-            d["family"] = flags.const_name(fam, flags.FAMILIES)
-            d["type"] = flags.const_name(int(s.type), flags.TYPES)
-            d["nonblocking"] = s.nonblocking()
-            try:
-                d["local"] = addresses.format(s.getsockname(), fam)
-            except OSError:
-                d["local"] = ""
-            try:
-                d["peer"] = addresses.format(s.getpeername(), fam)
-            except OSError:
-                d["peer"] = ""
-            d["state"] = tcp_state(s) if s.type == socket.SOCK_STREAM and fam != socket.AF_UNIX else (
-                "LISTEN" if s.listening else "")
-        except OSError:
+        if s.fileno() < 0:
             d.update(family="", type="", local="", peer="", state="CLOSED", nonblocking=False)
+            return d
+        fam = self._family(s)
+        d["family"] = flags.const_name(fam, flags.FAMILIES)
+        d["type"] = flags.const_name(int(s.type), flags.TYPES)
+        d["nonblocking"] = s.nonblock
+        try:
+            d["local"] = addresses.format(s.local if s.local is not None else s.getsockname(), fam)
+        except OSError:
+            d["local"] = ""
+        try:
+            d["peer"] = addresses.format(s.getpeername(), fam) if s.connected or s.type != socket.SOCK_STREAM else ""
+        except OSError:
+            d["peer"] = ""
+        d["state"] = tcp_state(s) if s.type == socket.SOCK_STREAM and fam != socket.AF_UNIX else (
+            "LISTEN" if s.listening else "")
         return d
 
     def __enter__(self) -> Playground:
@@ -1321,13 +1488,20 @@ class Playground:
         self.close_all()
 
 
-def _read_option(s: socket.socket, row: catalog.OptionRow, c: codecs.Codec) -> Any:
-    """getsockopt through the codec: some options size their buffer themselves (SO_GET_FILTER, SO_PEERNAME)."""
-    if c.read is not None:
-        return c.read(s.fileno(), row.level_number, row.number)
-    if c.size:
-        return s.getsockopt(row.level_number, row.number, c.size)
-    return s.getsockopt(row.level_number, row.number)
+class _After:
+    """An Outcome seen by _read_option during setsockopt: its probes come after the set, not before."""
+
+    def __init__(self, out: Outcome) -> None:
+        self._out = out
+
+    def add_line(self, origin: str, line: str, before: bool = False) -> None:
+        self._out.add_line(origin, line, before=False)
+
+
+def _const_text(opt: int, val: int) -> str:
+    """SO_DOMAIN/SO_TYPE/SO_PROTOCOL values as strace names them."""
+    table = {_SO_DOMAIN: flags.FAMILIES, _SO_TYPE: flags.TYPES, _SO_PROTOCOL: flags.PROTOCOLS}.get(opt)
+    return flags.const_name(val, table) if table else str(val)
 
 
 def _fl_names(fl: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import socket
@@ -19,7 +18,8 @@ class PlaySocket(socket.socket):
     unix path it created, the last SO_RXQ_OVFL count seen).
     """
 
-    def __init__(self, *args: Any, name: str = "", origin: str = "socket", **kw: Any) -> None:
+    def __init__(self, *args: Any, name: str = "", origin: str = "socket", nonblock: bool = False,
+                 **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.name = name
         self.origin = origin
@@ -28,13 +28,24 @@ class PlaySocket(socket.socket):
         self.listening = False
         self.watch_mask: int | None = None
         self.auto_accept = False
+        # What the engine knows from its own calls, so it never has to ask the kernel again
+        # behind the person's back (every call it does make is in the trace).
+        self.nonblock = nonblock  # O_NONBLOCK, from socket(SOCK_NONBLOCK), fcntl, ioctl FIONBIO
+        self.async_io = False  # O_ASYNC, from fcntl or FIOASYNC
+        self.owner_set = False  # F_SETOWN / SIOCSPGRP done
+        self.timeouts: dict[int, bytes] = {}  # SO_RCVTIMEO/SO_SNDTIMEO as the kernel read them back
+        self.local: Any = None  # the local address once known (bind, or an engine getsockname)
+        self.bound = False
+        self.connected = False
+        self.recv_buffers: Any = None  # libc.RecvBuffers reused by recvmsg
 
     @property
     def kind(self) -> str:
         return "socket"
 
     def nonblocking(self) -> bool:
-        return bool(fcntl.fcntl(self.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK)
+        """O_NONBLOCK as the engine set it (no fcntl: the engine remembers its own calls)."""
+        return self.nonblock
 
 
 class PlainFd:

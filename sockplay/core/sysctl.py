@@ -69,6 +69,15 @@ def row(key: str) -> SysctlRow:
     return r
 
 
+def parse(raw: str) -> int | str:
+    """A file's text as its value (an int when it is one)."""
+    text = raw.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
 def read(r: SysctlRow) -> tuple[str, int | str]:
     """The raw text of the file and its value (an int when it is one)."""
     with open(r.path, encoding="ascii") as f:
