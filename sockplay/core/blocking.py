@@ -124,8 +124,14 @@ class Registry:
 
     # -- other threads -------------------------------------------------------------
     def waiting(self) -> list[str]:
+        """Names with a call that has really waited (its pending event is out)."""
         with self._cond:
-            return [n for b in self._active.values() for n in b.names]
+            return [n for b in self._active.values() if b.announced for n in b.names]
+
+    def active(self, name: str | None = None) -> list[Blocked]:
+        """Calls in progress (on `name`, or all), waiting or about to."""
+        with self._cond:
+            return [b for b in self._active.values() if name is None or name in b.names]
 
     def cancel(self, name: str | None, reason: str) -> list[Blocked]:
         """Interrupt the calls on `name` (all when None); returns them (empty: nothing to do)."""

@@ -8,9 +8,9 @@ way strace does. Adding a kind is adding a Codec to CODECS.
 from __future__ import annotations
 
 import errno as _errno
+import math
 import os
 import socket
-import math
 import struct
 from dataclasses import dataclass
 from typing import Any

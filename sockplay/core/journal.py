@@ -90,6 +90,8 @@ class Event:
                 address=o.address,
                 trace=o.trace,
             )
+            if o._pre or o._post or o.origin != "user":
+                d["trace_lines"] = [{"origin": org, "line": line} for org, line in o.trace_lines]
             if o.new_sockets:
                 d["new_sockets"] = o.new_sockets
             if o.notes:

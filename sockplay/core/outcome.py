@@ -5,6 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+USER, ENGINE, APP = "user", "engine", "app"
+MARKS = {ENGINE: "[engine] ", APP: "[app] "}  # a user's own line carries no mark
+
+
+def marked(origin: str, line: str) -> str:
+    """One trace line as `trace` shows it: `[engine] getsockopt(...) = 0`, a user's line bare."""
+    return MARKS.get(origin, "") + line
+
+
+def unmark(text: str) -> tuple[str, str]:
+    """The origin and bare strace line of one line of `trace`."""
+    for origin, mark in MARKS.items():
+        if text.startswith(mark):
+            return origin, text[len(mark):]
+    return USER, text
+
 
 def _lazy_list(slot: str, doc: str) -> property:
     """A list attribute created on first use: most Outcomes never need it, and each empty list
@@ -26,12 +42,18 @@ def _lazy_list(slot: str, doc: str) -> property:
 class Outcome:
     """One syscall's result.
 
-    `trace` is built lazily from `trace_fn`: formatting an strace line costs more
-    than the syscall itself, and a flood drained with count=N rarely shows them all.
+    `trace` holds one line per syscall the call made, in order, strace's syntax.
+    The call's own syscall (the "main" line) is built lazily from `trace_fn`:
+    formatting an strace line costs more than the syscall itself, and a flood
+    drained with count=N rarely shows them all. Calls the engine made for its own
+    needs (a read-back, a probe, a timeout set around a call) are lines before or
+    after it, marked `[engine] `; the app's own reads are marked `[app] `.
+    `trace_lines` gives the same as (origin, bare line) pairs.
     """
 
     __slots__ = ("syscall", "sock", "ret", "errno", "error", "data", "value", "_cmsgs", "_msg_flags",
-                 "address", "_new_sockets", "_notes", "peeked", "trace_fn", "_trace")
+                 "address", "_new_sockets", "_notes", "peeked", "trace_fn", "_trace", "_pre", "_post",
+                 "origin")
 
     cmsgs = _lazy_list("_cmsgs", "decoded ancillary messages: dicts with level, name, value")
     msg_flags = _lazy_list("_msg_flags", "flags the kernel returned (MSG_TRUNC, MSG_CTRUNC...)")
@@ -70,6 +92,9 @@ class Outcome:
         self.peeked = peeked
         self.trace_fn = trace_fn
         self._trace: str | None = None
+        self._pre: list[tuple[str, str]] | None = None
+        self._post: list[tuple[str, str]] | None = None
+        self.origin = USER  # whose call the main line is: the user's, or the app's own read
 
     def __repr__(self) -> str:
         return (f"Outcome({self.syscall!r}, sock={self.sock!r}, ret={self.ret!r}, errno={self.errno!r}, "
@@ -80,14 +105,43 @@ class Outcome:
         return self.errno is None
 
     @property
-    def trace(self) -> str:
+    def main_trace(self) -> str:
+        """The strace line of the call's own syscall ("" when it made none of its own)."""
         if self._trace is None:
             self._trace = self.trace_fn(self) if self.trace_fn else f"{self.syscall}(...) = {self.ret}"
         return self._trace
 
+    @property
+    def trace(self) -> str:
+        """Every line, in order, joined by newlines; a single syscall gives exactly its strace line."""
+        if self._pre is None and self._post is None and self.origin == USER:
+            return self.main_trace
+        return "\n".join(marked(o, line) for o, line in self.trace_lines)
+
     @trace.setter
     def trace(self, text: str) -> None:
         self._trace = text
+
+    @property
+    def trace_lines(self) -> list[tuple[str, str]]:
+        """(origin, strace line) for each syscall, in order; origin is user, engine or app."""
+        main = self.main_trace
+        lines = list(self._pre or ())
+        if main:
+            lines.append((self.origin, main))
+        lines.extend(self._post or ())
+        return lines
+
+    def add_line(self, origin: str, line: str, before: bool = False) -> None:
+        """Another syscall this call made: before its own (`before`) or after it."""
+        if before:
+            if self._pre is None:
+                self._pre = []
+            self._pre.append((origin, line))
+        else:
+            if self._post is None:
+                self._post = []
+            self._post.append((origin, line))
 
     def summary(self) -> str:
         """One line for people: the return value, or the errno and why."""

@@ -328,7 +328,7 @@ class Playground:
         "note" event says so and 0 is returned.
         """
         if blocking.installed() is None and not blocking.install():
-            if self._blocked.waiting():
+            if self._blocked.active(name):
                 self.journal.emit(Event("note", name, self.current_command, None, text=(
                     "cannot interrupt the waiting call: the cancel signal has no handler (the "
                     "Playground was created off the main thread; call sockplay.core.blocking.install() "
@@ -342,8 +342,8 @@ class Playground:
 
     def _interrupted(self, out: Outcome, reason: str) -> None:
         if reason and out.errno == "EINTR":
-            out.notes.append(f"{reason}: sockplay sent {blocking.name()} to the waiting thread and the "
-                             "kernel ended the call with EINTR")
+            out.error = (f"Interrupted: {reason}, so sockplay sent {blocking.name()} to the waiting thread and "
+                         f"the kernel ended the call with EINTR. {out.error or ''}").rstrip()
 
     @contextlib.contextmanager
     def _timeout_for(self, s: PlaySocket, out: Outcome, optname: int, timeout: float | None) -> Iterator[None]:
@@ -1090,7 +1090,7 @@ class Playground:
                 self.get(name)  # raises the helpful UsageError
         if self.cancel(name, reason="the socket was closed"):
             # close() alone would not wake it: the waiting call holds the file until it returns.
-            self._blocked.wait_done([b for b in self._blocked_on(name)], 1.0)
+            self._blocked.wait_done(self._blocked.active(name), 1.0)
         if self._watcher is not None:
             self._watcher.release(name)  # the close must take effect now, not when a poll returns
         fd = obj.fileno()
@@ -1106,10 +1106,6 @@ class Playground:
         self._changed(removed=[name])
         out.trace = trace.call("close", [str(fd)], out.ret, out.errno)
         return self._emit(out)
-
-    def _blocked_on(self, name: str) -> list[blocking.Blocked]:
-        with self._blocked._cond:
-            return [b for b in self._blocked._active.values() if name in b.names]
 
     def close_all(self) -> None:
         """Close every socket and remove the unix socket files the playground created."""

@@ -130,7 +130,10 @@ def test_timeval_forms_and_errors() -> None:
     assert struct.unpack("ll", c("timeval").encode(0.9999999)) == (1, 0)
     assert c("timeval").strace(c("timeval").encode(1.5)) == "{tv_sec=1, tv_usec=500000}"
     assert c("timeval").show(0.0) == "0 (no timeout)"
-    for bad in ("-1", "soon", "nan", "inf", (1,), ("a", 2)):
+    # A negative timeout is the kernel's to judge (it stores it as 0), so it is encoded as given.
+    assert struct.unpack("ll", c("timeval").encode("-1")) == (-1, 0)
+    assert struct.unpack("ll", c("timeval").encode(-0.25)) == (-1, 750000)
+    for bad in ("soon", "nan", "inf", "-inf", (1,), ("a", 2)):
         with pytest.raises(UsageError):
             c("timeval").encode(bad)
 
