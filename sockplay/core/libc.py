@@ -252,7 +252,9 @@ def getsockopt(fd: int, level: int, name: int, size: int, optlen: int | None = N
     buf = ctypes.create_string_buffer(max(size, 1))
     ln = _c_uint(size if optlen is None else optlen)
     ret, err = _res(_getsockopt(fd, level, name, buf if size else None, ctypes.byref(ln)))
-    return ret, err, buf.raw[: min(ln.value, size)] if ret >= 0 else b"", ln.value
+    if ret < 0:
+        return ret, err, b"", ln.value
+    return ret, err, buf.raw[:size] if optlen is not None else buf.raw[: min(ln.value, size)], ln.value
 
 
 def setsockopt(fd: int, level: int, name: int, value: bytes) -> tuple[int, int]:

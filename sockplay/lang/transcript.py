@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from sockplay.core.journal import Event
-from sockplay.core.outcome import Outcome
+from sockplay.core.outcome import Outcome, marked
 from sockplay.lang.executor import Result
 from sockplay.lang.grammar import quote_data, show_data
 
@@ -95,8 +95,18 @@ def cmsg_line(c: dict[str, Any]) -> str:
     return f"{c.get('level', '')} {name} {_value(c.get('value'))}{extra}".strip()
 
 
+def trace_rows(o: Outcome, style: Style = PLAIN, prefix: str = "") -> list[str]:
+    """One row per syscall of the call; the engine's and the app's own lines styled as notes."""
+    rows = []
+    for origin, line in o.trace_lines:
+        text = prefix + marked(origin, line)
+        rows.append(INDENT + style("trace" if origin == "user" else "note", text))
+        prefix = " " * len(prefix)
+    return rows
+
+
 def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
-    lines = [INDENT + style("trace", o.trace)]
+    lines = trace_rows(o, style)
     lines.append(INDENT + style("error" if o.errno else "ok", summary(o)))
     for c in o.cmsgs:
         lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
@@ -143,10 +153,10 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
         lines += render_outcome(outs[0], style)
     elif outs:
         first, last = outs[0], outs[-1]
-        lines.append(INDENT + style("trace", first.trace))
+        lines += trace_rows(first, style)
         lines.append(INDENT + style("ok", fold(outs)))
         if last is not first:
-            lines.append(INDENT + style("trace", "last: " + last.trace))
+            lines += trace_rows(last, style, "last: ")
             lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
         for c in last.cmsgs:
             lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
@@ -207,18 +217,9 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         if "tls" in f and not background(ev):
             return None  # the tls command's Result shows the handshake in full
         return INDENT + style("note", "note: " + str(f.get("text", "")))
-    if ev.kind == "wire":
-        from sockplay.lang.wirecheck import line
-
-        return INDENT + style("event", "= " + line(ev))
-    if ev.kind == "call" and ev.outcome is not None and (calls or background(ev)):
-        bg = f"[{ev.command.removesuffix(' &')}] " if background(ev) and not calls else ""
-        return "\n".join(_trace_text_rows(ev.outcome.trace, style, bg))
-    if ev.kind == "lib":
-        if ev.command and not background(ev):
-            return None  # the command's Result lists its library calls in order
-        return INDENT + style("note", f"lib {f.get('text', '')}  (library call, not a syscall)")
-    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal", "lib"):
+    if ev.kind == "call" and calls and ev.outcome is not None:
+        return "\n".join(trace_rows(ev.outcome, style))
+    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal"):
         return INDENT + style("note", f"{ev.kind}: " + _rest(f, ()).strip())
     return None
 
