@@ -392,13 +392,15 @@ class Playground:
         tname = typ.name + ("|SOCK_NONBLOCK" if nonblock else "") + "|SOCK_CLOEXEC"
         out = self._out("socket", name)
         args = [fam.name, tname, proto_name]
-        fd, err = libc.socket_(fam.value, tbits, proto_num)
-        if fd < 0:
-            self._fail_code(out, err, None, family=fam.name, type=typ.name)
+        try:
+            # Python's own constructor makes exactly socket(fam, type|SOCK_CLOEXEC, proto): wrapping
+            # an fd from elsewhere would cost a getsockname (CPython checks any fd it is given).
+            s = PlaySocket(fam.value, tbits, proto_num, name=name, nonblock=nonblock)
+        except OSError as exc:
+            self._fail(out, exc, None, family=fam.name, type=typ.name)
             out.trace = trace.call("socket", args, -1, out.errno)
             return self._emit(out)
-        # Family, type and protocol given: Python asks the kernel nothing about the fd.
-        s = PlaySocket(fam.value, typ.value, proto_num, fileno=fd, name=name, nonblock=nonblock)
+        fd = s.fileno()
         out.ret = fd
         out.trace = trace.call("socket", args, fd, None)
         self._register(name, s)
@@ -419,8 +421,8 @@ class Playground:
             self._fail_code(out, err, None, family=fam.name, type=typ.name)
             out.trace = trace.call("socketpair", [fam.name, tname, "0", "0x..."], -1, out.errno)
             return self._emit(out)
-        sa = PlaySocket(fam.value, typ.value, 0, fileno=a, name=name1, origin="socketpair")
-        sb = PlaySocket(fam.value, typ.value, 0, fileno=b, name=name2, origin="socketpair")
+        sa = self._wrap(out, a, fam.value, typ.value, 0, name=name1, origin="socketpair")
+        sb = self._wrap(out, b, fam.value, typ.value, 0, name=name2, origin="socketpair")
         for s in (sa, sb):
             s.connected = True
         out.ret = 0
@@ -431,12 +433,30 @@ class Playground:
         self._register(name2, sb)
         return self._emit(out)
 
+    def _wrap(self, out: Outcome | None, fd: int, family: int, type_: int, proto: int, **kw: Any) -> PlaySocket:
+        """A socket object for an fd the kernel just gave us (socketpair, accept4).
+
+        CPython checks every fd it is handed with a getsockname (socket(fileno=...)),
+        whatever else it is told: that call is the engine's and is traced as such. Its
+        result is not handed back, so the line shows the family and elides the rest.
+        """
+        obj = PlaySocket(family, type_, proto, fileno=fd, **kw)
+        if out is None:
+            return obj
+        family = int(obj.family)
+        fam_name = flags.const_name(family, flags.FAMILIES)
+        shown = "{sa_family=AF_UNIX}" if family == socket.AF_UNIX and kw.get("origin") == "socketpair" else (
+            f"{{sa_family={fam_name}, ...}}")
+        out.add_line(ENGINE, trace.call("getsockname", [str(fd), shown, f"[{libc.SOCKADDR_MAX}]"], 0, None))
+        return obj
+
     def adopt_fd(self, fd: int, name: str | None = None, origin: str = "scm_rights", prefix: str = "r",
                  out: Outcome | None = None) -> str:
         """Make a received descriptor a named member of the playground.
 
         The engine knows nothing about it, so it asks: SO_DOMAIN, SO_TYPE and SO_PROTOCOL
-        (ENOTSOCK: a plain fd) and F_GETFL, each a marked line on `out` (the recvmsg
+        SO_TYPE (ENOTSOCK: a plain fd), SO_PROTOCOL and F_GETFL; CPython's check of the
+        fd (getsockname) gives the family. Each is a marked line on `out` (the recvmsg
         that brought it, by default the call in progress on this thread).
         """
         out = out if out is not None else getattr(self._local, "out", None)
@@ -456,8 +476,7 @@ class Playground:
             name = self._new_name(name, prefix)
             obj: PlaySocket | PlainFd
             try:
-                fam = ask(_SO_DOMAIN, "SO_DOMAIN")
-                typ = ask(_SO_TYPE, "SO_TYPE")
+                typ = ask(_SO_TYPE, "SO_TYPE")  # ENOTSOCK: a pipe or a file
                 proto = ask(_SO_PROTOCOL, "SO_PROTOCOL")
             except OSError:
                 obj = PlainFd(fd, name)
@@ -467,7 +486,8 @@ class Playground:
                     out.add_line(ENGINE, trace.call("fcntl", [str(fd), "F_GETFL"], ret,
                                                     errnos.name_of(err) if err else None,
                                                     f"({_fl_names(ret)})" if ret >= 0 else ""))
-                obj = PlaySocket(fam, typ, proto, fileno=fd, name=name, origin=origin,
+                # family -1: CPython's own check of the fd (getsockname) tells it the family
+                obj = self._wrap(out, fd, -1, typ, proto, name=name, origin=origin,
                                  nonblock=ret >= 0 and bool(ret & os.O_NONBLOCK))
             self.sockets[name] = obj
         self._changed(added=[name])
@@ -598,7 +618,7 @@ class Playground:
         peer = libc.unpack_sockaddr(raw, fam)
         with self._lock:
             nm = self._new_name(newname, "a") if not newname else newname
-            conn = PlaySocket(s.family, s.type, s.proto, fileno=ret, name=nm, origin="accept")
+            conn = self._wrap(out, ret, int(s.family), int(s.type), s.proto, name=nm, origin="accept")
             conn.connected = conn.bound = True
             self.sockets[nm] = conn
         self._changed(added=[nm])
