@@ -48,6 +48,8 @@ _setsockopt = _fn("setsockopt", _c_int, _c_int, _c_int, _c_int, ctypes.c_char_p,
 _getsockname = _fn("getsockname", _c_int, _c_int, _c_void_p, ctypes.POINTER(_c_uint))
 _getpeername = _fn("getpeername", _c_int, _c_int, _c_void_p, ctypes.POINTER(_c_uint))
 _fcntl = _fn("fcntl", _c_int, _c_int, _c_int, ctypes.c_long)
+_syscall = _fn("syscall", ctypes.c_long, ctypes.c_long, ctypes.c_long, ctypes.c_long, ctypes.c_long)
+SYS_FCNTL = 72  # x86-64
 
 SOCK_CLOEXEC = 0o2000000
 SOCKADDR_MAX = 128  # sizeof(struct sockaddr_storage)
@@ -277,3 +279,8 @@ def getpeername(fd: int) -> tuple[int, int, bytes]:
 
 def fcntl(fd: int, cmd: int, arg: int = 0) -> tuple[int, int]:
     return _res(_fcntl(fd, cmd, arg))
+
+
+def fcntl_raw(fd: int, cmd: int, arg: int = 0) -> tuple[int, int]:
+    """fcntl as the syscall itself: glibc turns F_GETOWN into F_GETOWN_EX, this does not."""
+    return _res(_syscall(SYS_FCNTL, fd, cmd, arg))

@@ -46,7 +46,7 @@ from sockplay.core import (
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.core.journal import Event, Journal
 from sockplay.core.outcome import APP, ENGINE, USER, Outcome
-from sockplay.core.sockets import NAME_RE, PlainFd, PlaySocket, tcp_state
+from sockplay.core.sockets import NAME_RE, TCP_STATES, PlainFd, PlaySocket
 from sockplay.core.watcher import Watcher
 from sockplay.core.wire.capture import Capture
 
@@ -388,6 +388,8 @@ class Playground:
         else:
             pc = flags.lookup(proto if proto not in ("", None) else 0, flags.PROTOCOLS, "protocol")
             proto_num, proto_name = pc.value, pc.name
+            if fam.name not in ("AF_INET", "AF_INET6"):
+                proto_name = str(proto_num)  # IPPROTO_* names mean nothing to other families (strace: 0)
         tbits = typ.value | (flags.SOCK_NONBLOCK if nonblock else 0) | flags.SOCK_CLOEXEC
         tname = typ.name + ("|SOCK_NONBLOCK" if nonblock else "") + "|SOCK_CLOEXEC"
         out = self._out("socket", name)
@@ -425,6 +427,7 @@ class Playground:
         sb = self._wrap(out, b, fam.value, typ.value, 0, name=name2, origin="socketpair")
         for s in (sa, sb):
             s.connected = True
+            s.peer = "" if fam.value == socket.AF_UNIX else None
         out.ret = 0
         out.new_sockets = [name1, name2]
         out.value = [a, b]
@@ -587,6 +590,7 @@ class Playground:
             out.ret = 0
             s.connected = True
             s.bound = True
+            s.peer = sa
         out.trace = trace.call("connect", [str(fd), text, str(length)], out.ret, out.errno)
         return self._emit(out)
 
@@ -620,6 +624,7 @@ class Playground:
             nm = self._new_name(newname, "a") if not newname else newname
             conn = self._wrap(out, ret, int(s.family), int(s.type), s.proto, name=nm, origin="accept")
             conn.connected = conn.bound = True
+            conn.peer = peer
             self.sockets[nm] = conn
         self._changed(added=[nm])
         text, _ = addresses.strace_sockaddr(peer, fam)
@@ -979,8 +984,9 @@ class Playground:
             size = {socket.AF_INET: 16, socket.AF_INET6: 28}.get(fam)
             if size is None:
                 ret, err, raw = libc.getpeername(fd)
-                out.add_line(ENGINE, trace.call("getpeername", [str(fd), "0x...", f"[{libc.SOCKADDR_MAX}]"], ret,
-                                                errnos.name_of(err) if err else None, ""), before=True)
+                shown = addresses.strace_sockaddr(libc.unpack_sockaddr(raw, fam), fam)[0] if ret == 0 else "0x..."
+                out.add_line(ENGINE, trace.call("getpeername", [str(fd), shown, f"[{libc.SOCKADDR_MAX} => {len(raw)}]"],
+                                                ret, errnos.name_of(err) if err else None, ""), before=True)
                 if ret < 0:
                     raise OSError(err, os.strerror(err))
                 size = len(raw)
@@ -1213,7 +1219,10 @@ class Playground:
                 s.owner_set = bool(pid)
             elif op_l == "getown":
                 args = [str(fd), "F_GETOWN"]
-                out.ret = _fcntl.fcntl(fd, _fcntl.F_GETOWN)
+                ret, err = libc.fcntl_raw(fd, _fcntl.F_GETOWN)  # glibc's fcntl would make it F_GETOWN_EX
+                if ret < 0:
+                    raise OSError(err, os.strerror(err))
+                out.ret = ret
                 out.value = out.ret
             elif op_l == "getfl":
                 args = [str(fd), "F_GETFL"]
@@ -1463,12 +1472,14 @@ class Playground:
                 "unix_only": bool(self.sockets) and not inet, "iface": "lo"}
 
     # ------------------------------------------------------------------ info for views
-    def info(self, name: str) -> dict[str, Any]:
+    def info(self, name: str, out: Outcome | None = None, ask: bool = True) -> dict[str, Any]:
         """What a socket list shows: family, type, addresses, TCP state, blocking mode.
 
-        Family, type and blocking mode are remembered. The addresses and TCP state are
-        read (getsockname, getpeername, getsockopt TCP_INFO): these are the views' own
-        reads, not journaled; a script's `sockets` command shows them.
+        Family, type, blocking mode, a bound address and the peer a connect or accept
+        gave are remembered. What is not (an address the kernel chose, the TCP state)
+        is asked with getsockname / getsockopt TCP_INFO: traced on `out` when given
+        (the `sockets` command), left out with `ask=False`. The TUI's socket list asks
+        without a trace (its own reads for display; see README).
         """
         obj = self.sockets.get(name)
         if obj is None:
@@ -1482,20 +1493,41 @@ class Playground:
             d.update(family="", type="", local="", peer="", state="CLOSED", nonblocking=False)
             return d
         fam = self._family(s)
+        fd = s.fileno()
         d["family"] = flags.const_name(fam, flags.FAMILIES)
         d["type"] = flags.const_name(int(s.type), flags.TYPES)
         d["nonblocking"] = s.nonblock
-        try:
-            d["local"] = addresses.format(s.local if s.local is not None else s.getsockname(), fam)
-        except OSError:
-            d["local"] = ""
-        try:
-            d["peer"] = addresses.format(s.getpeername(), fam) if s.connected or s.type != socket.SOCK_STREAM else ""
-        except OSError:
-            d["peer"] = ""
-        d["state"] = tcp_state(s) if s.type == socket.SOCK_STREAM and fam != socket.AF_UNIX else (
-            "LISTEN" if s.listening else "")
+        d["peer"] = addresses.format(s.peer, fam) if s.peer is not None else ""
+        d["local"] = addresses.format(s.local, fam) if s.local is not None else ""
+        d["state"] = "LISTEN" if s.listening else ""
+        if not ask:
+            return d
+        if s.local is None:
+            ret, err, raw = libc.getsockname(fd)
+            sa = libc.unpack_sockaddr(raw, fam) if ret == 0 else None
+            if out is not None:
+                shown = addresses.strace_sockaddr(sa, fam)[0] if ret == 0 else "0x..."
+                out.add_line(USER, trace.call("getsockname", [str(fd), shown, f"[{libc.SOCKADDR_MAX} => {len(raw)}]"],
+                                              ret, errnos.name_of(err) if err else None))
+            d["local"] = addresses.format(sa, fam) if sa is not None else ""
+        if s.type == socket.SOCK_STREAM and fam in (socket.AF_INET, socket.AF_INET6):
+            ret, err, raw, ln = libc.getsockopt(fd, socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+            if out is not None:
+                shown = f"{{tcpi_state={raw[0]}, ...}}" if ret == 0 and raw else "0x..."
+                out.add_line(USER, trace.call("getsockopt", [str(fd), "SOL_TCP", "TCP_INFO", shown, f"[8 => {ln}]"],
+                                              ret, errnos.name_of(err) if err else None))
+            if ret == 0 and raw and raw[0] < len(TCP_STATES):
+                d["state"] = TCP_STATES[raw[0]]
         return d
+
+    def describe(self, names: Sequence[str] | None = None) -> Outcome:
+        """The `sockets` command: info() for each socket, every read it needed in the trace."""
+        out = self._out("sockets", None)
+        out.trace = ""
+        rows = [self.info(n, out=out) for n in (names or list(self.sockets))]
+        out.ret = 0
+        out.value = rows
+        return self._emit(out)
 
     def __enter__(self) -> Playground:
         return self

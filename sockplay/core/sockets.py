@@ -35,6 +35,7 @@ class PlaySocket(socket.socket):
         self.owner_set = False  # F_SETOWN / SIOCSPGRP done
         self.timeouts: dict[int, bytes] = {}  # SO_RCVTIMEO/SO_SNDTIMEO as the kernel read them back
         self.local: Any = None  # the local address once known (bind, or an engine getsockname)
+        self.peer: Any = None  # the peer's address once known (connect, accept, socketpair)
         self.bound = False
         self.connected = False
         self.recv_buffers: Any = None  # libc.RecvBuffers reused by recvmsg

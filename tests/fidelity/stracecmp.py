@@ -18,7 +18,12 @@ Normalizations, each one a difference in how strace *prints* the same call:
 4. Quoted strings (data) are removed before flag words are collected.
 5. Two names for one constant: SIOCINQ is FIONREAD, SIOCOUTQ is TIOCOUTQ,
    SO_GET_FILTER is SO_ATTACH_FILTER, SO_DETACH_BPF is SO_DETACH_FILTER,
-   SOL_IP/SOL_TCP/SOL_UDP/SOL_IPV6 are the level names both use.
+   O_ASYNC is FASYNC.
+   An option's value (setsockopt/getsockopt's fourth argument) is data, not
+   flag words: strace prints SO_TIMESTAMPING as `[24]`, the trace decodes it;
+   only the fd, level and option name are compared there.
+   A control message's type and data likewise: strace has no name for many
+   (`cmsg_type=0x28 /* SCM_??? */` is SO_RXQ_OVFL); cmsg_level is compared.
 6. An interrupted call: strace prints the kernel's internal ERESTARTSYS /
    ERESTARTNOHAND / ERESTARTNOINTR / ERESTART_RESTARTBLOCK with `= ?`; with
    no SA_RESTART the process receives EINTR, which is what the trace shows.
@@ -27,7 +32,7 @@ Normalizations, each one a difference in how strace *prints* the same call:
    and `= 0 (Timeout)` are compared as 1 and 0 (the revents are the
    kernel's, and the trace's own are checked by the engine tests).
 Flag words are tokens with these prefixes: MSG_ SOCK_ SOL_ SO_ SCM_ AF_ O_
-F_ POLL SHUT_ IPPROTO_ TCP_ IP_ IPV6_ FIO SIOC TIOC AT_.
+F_ SHUT_ IPPROTO_ TCP_ IP_ IPV6_ AT_ POLL FIO SIOC TIOC, and FASYNC.
 """
 
 from __future__ import annotations
@@ -48,10 +53,12 @@ _LINE = re.compile(r"^(\d+)\s+(.*)$")
 _CALL = re.compile(r"^(\w+)\((.*)\)\s+=\s+(.*)$")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"(?:\.\.\.)?')
 _ONE_VALUE = re.compile(r"\[[A-Za-z0-9_|+\-]*\]")
-_WORD = re.compile(r"\b(?:MSG|SOCK|SOL|SO|SCM|AF|O|F|POLL|SHUT|IPPROTO|TCP|IP|IPV6|FIO|SIOC|TIOC|AT)[A-Z0-9_]*\b")
+_WORD = re.compile(r"\b(?:(?:MSG|SOCK|SOL|SO|SCM|AF|O|F|SHUT|IPPROTO|TCP|IP|IPV6|AT)_[A-Z0-9_]+"
+                   r"|POLL[A-Z]+|FASYNC|FIO[A-Z]+|SIOC[A-Z_]+|TIOC[A-Z_]+)\b")
+_CMSG_VALUE = re.compile(r"cmsg_(?:type|data)=(?:\[[^\]]*\]|\{[^}]*\}|[^,}]*(?:/\*.*?\*/)?)")
 _ANNOT = re.compile(r"<[^<>]*>")
 ALIASES = {"SIOCINQ": "FIONREAD", "SIOCOUTQ": "TIOCOUTQ", "SO_GET_FILTER": "SO_ATTACH_FILTER",
-           "SO_DETACH_BPF": "SO_DETACH_FILTER", "FIOGETOWN": "FIOGETOWN"}
+           "SO_DETACH_BPF": "SO_DETACH_FILTER", "O_ASYNC": "FASYNC"}
 RESTART = {"ERESTARTSYS", "ERESTARTNOHAND", "ERESTARTNOINTR", "ERESTART_RESTARTBLOCK"}
 SOCKET_CALLS = {"socket", "socketpair"}
 POLLS = {"poll", "ppoll"}
@@ -92,8 +99,11 @@ class Report:
                 f"{len(self.unreported)} unreported socket syscalls")
 
 
-def _words(args: str) -> frozenset[str]:
+def _words(args: str, name: str = "") -> frozenset[str]:
     args = _STRING.sub('""', args)
+    if name in ("setsockopt", "getsockopt"):
+        args = ",".join(args.split(",")[:3])
+    args = _CMSG_VALUE.sub("", args)
     args = _ONE_VALUE.sub("[]", args)
     out = set()
     for w in _WORD.findall(args):
@@ -124,7 +134,7 @@ def parse_line(line: str, origin: str = "user") -> Call | None:
     name, args, res = m.groups()
     first = args.split(",", 1)[0].strip()
     fd = _ANNOT.sub("", first) if re.match(r"^\d+", first) else ""
-    return Call(name, fd, _words(args), _result(res), line.strip(), origin=origin)
+    return Call(name, fd, _words(args, name), _result(res), line.strip(), origin=origin)
 
 
 def parse_strace(text: str) -> list[Call]:
@@ -210,7 +220,7 @@ def run(script: Path, workdir: Path) -> Report:
     log = workdir / (script.stem + ".strace")
     env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
     proc = subprocess.run(
-        ["strace", "-f", "-qq", "-y", "-s", "0", "-e", f"trace={STRACE_SET}", "-e", "signal=none",
+        ["strace", "-f", "-qq", "-y", "-e", f"trace={STRACE_SET}", "-e", "signal=none",
          "-o", str(log), *SOCKPLAY, "run", "--json", str(script)],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=120,
     )
