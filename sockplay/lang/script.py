@@ -196,8 +196,6 @@ def run_text(
     finally:
         if own:
             pg.close_all()
-            if options.json:
-                runner.drain()  # the closes made at the end are real calls on the sockets: in the transcript too
             close = getattr(pg, "close", None) or getattr(pg.journal, "close", None)
             if callable(close):
                 try:
