@@ -336,6 +336,23 @@ class Playground:
             return 0
         return len(self._blocked.cancel(name, reason))
 
+    def cancel_after(self, name: str | None, seconds: float, reason: str = "cancelled by the cancel command",
+                     wait: float = 10.0) -> threading.Thread:
+        """After `seconds`, interrupt the call then in progress on `name` (or any), waiting up to
+        `wait` seconds more for one to start: a script's way to show EINTR on its own thread."""
+
+        def fire() -> None:
+            time.sleep(max(0.0, seconds))
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                if self._blocked.active(name) and self.cancel(name, reason):
+                    return
+                time.sleep(0.005)
+
+        t = threading.Thread(target=fire, name="sockplay-cancel-after", daemon=True)
+        t.start()
+        return t
+
     def pending(self) -> list[str]:
         """Names of the sockets with a call in progress that may be waiting."""
         return self._blocked.waiting()

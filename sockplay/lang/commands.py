@@ -420,6 +420,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
         calls=False,
     ),
     CommandSpec(
+        "cancel",
+        (_a("NAME", "sock", optional=True),),
+        "Interrupt a call waiting in the kernel (on NAME, or any) with sockplay's cancel "
+        "signal: the call returns EINTR. after=MS arms it for the next call that waits, so a "
+        "script can show it: cancel b after=200, then recv b 10 returns EINTR.",
+        "cancel b after=200",
+        keys=(KeySpec("after", "ms", "wait this long, then interrupt the call waiting by then"),),
+        group="script",
+        calls=False,
+    ),
+    CommandSpec(
         "sleep",
         (_a("MS", "ms"),),
         "Pause the script for a while so that timers run and events arrive.",
@@ -545,17 +556,18 @@ TOPICS: tuple[Topic, ...] = (
           "stops at the first error, so count=1000 with dontwait drains a queue.",
           ("send u x count=200", "recvmsg r 100 dontwait count=5000")),
     Topic("expect", "expect checks the previous call's result and stops the script with exit "
-          "status 1 when it differs. expect data ~ /REGEX/ matches the data against a regular "
-          "expression instead.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
-                                  "expect data ~ /^HTTP.1.[01]\\s200/",
-                                  "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN",
-                                  "expect wire tcp SYN from c", "expect wire tcp PSH from c count=10")),
-    Topic("wire", "The packets on loopback, beside the calls that cause them: wire on, then every "
-          "TCP segment, UDP datagram and ICMP error of the playground's sockets shows with its flags, "
-          "relative sequence numbers (as tcpdump prints them), window and length. expect wire checks "
-          "that one went by: PROTO is tcp, udp, icmp or icmp6; TCP flags are SYN ACK FIN RST PSH URG "
-          "ECE CWR (all those given must be set); ICMP kinds such as PORT_UNREACH or FRAG_NEEDED.",
-          ("wire on", "expect wire tcp SYN ACK from srv", "expect wire tcp ACK from a win=0",
-           "expect wire icmp PORT_UNREACH to u", "wire save /tmp/demo.pcap")),
+          "status 1 when it differs.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
+                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN")),
+    Topic("eintr", "A call waiting in the kernel (recv, accept, connect, send into a full buffer, "
+          "poll) ends early when a signal's handler runs in its thread: it returns -1 EINTR and "
+          "nothing was moved. A handler installed with SA_RESTART asks the kernel to start most "
+          "such calls over instead, so the program never sees EINTR; without it (sockplay's "
+          "cancel signal, SIGRTMIN+3, is installed that way) the call returns EINTR. A socket "
+          "call with SO_RCVTIMEO or SO_SNDTIMEO set is never started over, SA_RESTART or not: "
+          "restarting would begin the timeout again, so the kernel returns EINTR and leaves the "
+          "retry to the program. poll is never restarted either. Cancelling a waiting call in "
+          "sockplay (Ctrl-C in the REPL, closing its socket, the cancel command) sends that "
+          "signal to the waiting thread.",
+          ("cancel b after=200", "recv b 10", "expect errno EINTR")),
 )
 TOPIC_BY_NAME: dict[str, Topic] = {t.name: t for t in TOPICS}

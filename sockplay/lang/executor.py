@@ -363,6 +363,18 @@ class Executor(ProtocolCommands):
     def _do_help(self, cmd: Command, r: Result) -> None:
         r.lines += help_lines(cmd.args.get("topic"))
 
+    def _do_cancel(self, cmd: Command, r: Result) -> None:
+        name = cmd.args.get("sock")
+        if name is not None:
+            self.pg.get(name)  # an unknown name is a script error, named
+        after = cmd.args.get("after")
+        if after is None:
+            n = self.pg.cancel(name, reason="cancelled by the cancel command")
+            r.lines.append(f"interrupted {n} waiting call{'s' if n != 1 else ''}" if n else "no call was waiting")
+            return
+        self.pg.cancel_after(name, after / 1000.0)
+        r.lines.append(f"in {after} ms the call then waiting{' on ' + name if name else ''} gets the cancel signal")
+
     def _do_sleep(self, cmd: Command, r: Result) -> None:
         ms = cmd.args["ms"]
         if self.max_sleep_ms is not None:

@@ -206,6 +206,9 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         return INDENT + style("event", f"~ {ev.sock} {' '.join(changes) or 'ready'}  (now {now})")
     if ev.kind == "signal":
         what = f.get("signal") or f.get("name") or "signal"
+        if f.get("strace_signal"):  # sockplay's own cancel signal, sent to a waiting call
+            return INDENT + style("event", f"! {what} (strace: {f['strace_signal']}) to the {f.get('syscall', 'call')}"
+                                  f" waiting on {ev.sock or ', '.join(f.get('socks') or [])}: {f.get('reason', '')}")
         return INDENT + style("event", f"! {what}" + (f" for {ev.sock}" if ev.sock else "") + _rest(f, ("signal", "name")))
     if ev.kind == "pending":
         if background(ev):

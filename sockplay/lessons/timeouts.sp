@@ -15,6 +15,15 @@ expect value 0.2
 recv b 100
 expect errno EAGAIN
 
+## The kernel, not sockplay, does the waiting: the trace shows one
+## recvfrom that returned EAGAIN after 0.2 s, and no poll before it.
+## A negative timeout is not refused either: the kernel takes it and
+## stores 0, which means "wait forever" again.
+setsockopt b SO_RCVTIMEO -1
+expect value 0
+setsockopt b SO_RCVTIMEO 0.2
+expect value 0.2
+
 ## If some data arrived before the time ran out, the call returns what it
 ## got instead of an error: here a TCP read asking for 10 bytes with
 ## MSG_WAITALL, of which only 4 ever come.
