@@ -589,19 +589,32 @@ class SockplayApp(App[int]):
         poll = [poll_line(ev, fz) for ev in reversed(want_poll)]
         anc = [line for ev in reversed(want_anc) for line in cmsg_lines(ev, fz, self._anc_state)]
         sys: list[str] = []
+        folded_reads: list[list[str]] = []
+        run: list[Any] = []  # consecutive app reads: one folded line, their lines kept to be opened
+
+        def flush_reads() -> None:
+            if run:
+                lines = [line for e in run for line in syscall_lines(e, fz)]
+                socks = sorted({e.sock for e in run if e.sock})
+                sys.append(f"[app] {len(run)} getsockopt read{'s' if len(run) != 1 else ''} of "
+                           f"{', '.join(socks) or '?'} by the option form (o opens)")
+                folded_reads.append(lines)
+                run.clear()
+
         for ev in reversed(want_sys):
+            if ev.kind == "call" and ev.outcome is not None and getattr(ev.outcome, "origin", "user") == "app":
+                run.append(ev)
+                continue
+            flush_reads()
             if ev.kind == "note":
                 sys.append(f"# {ev.sock + ': ' if ev.sock else ''}{getattr(ev, 'text', '')}")
             elif ev.kind == "lib":  # OpenSSL or the resolver: marked, never shown as a syscall
                 sys.append(f"# lib {getattr(ev, 'text', '')}  (library call, not a syscall)")
             else:
                 sys.extend(syscall_lines(ev, fz))
-        jobs = [(str(getattr(ev, "text", "")), "note") for ev in events
-                if ev.kind == "note" and ("relay" in ev.fields or "proxy" in ev.fields)
-                and ev.fields.get("state") != "started"]
-        if jobs:  # a background relay or proxy speaks up in the REPL too (held chunks above all)
-            self.post_message(CommandDone("", "job", jobs, False))
+        flush_reads()
         batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
+        batch.folded_reads = folded_reads
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
         batch.calls = calls[-CALLS_PER_BATCH:]
@@ -620,6 +633,7 @@ class SockplayApp(App[int]):
             self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
             self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
             self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
+            self.query_one(SyscallPane).keep_folded(getattr(msg, "folded_reads", ()))
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.ready or msg.sockets_changed:

@@ -250,7 +250,7 @@ def syscall_lines(ev: Any, fz: Freezer) -> list[str]:
     out = ev.outcome
     if out is None:
         return []
-    lines = [fz.trace(out.trace)]
+    lines = [fz.trace(line) for line in out.trace.split("\n")]  # one row per syscall, marks kept
     if out.errno and out.error:
         lines.append(f"  ↳ {out.error}")
     return lines

@@ -488,8 +488,8 @@ class OptionsForm(SocketView, Vertical):
         def read() -> None:
             for opt in options:
                 try:
-                    with pg.command_context(f"getsockopt {name} {opt}"):
-                        pg.getsockopt(name, opt)
+                    with pg.command_context(f"getsockopt {name} {opt}"), pg.app_context():
+                        pg.getsockopt(name, opt)  # the app's own read: marked [app], folded in the pane
                 except Exception:  # noqa: BLE001 - closed meanwhile: its states are dropped anyway
                     return
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from rich.highlighter import Highlighter
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.theme import Theme
 from textual.widgets import Log
 
@@ -78,6 +79,7 @@ ANCILLARY_RULES = [
     (r"→ \S+", "success"),
 ]
 SYSCALL_RULES = [
+    (r"^\[(?:engine|app)\] .*", "time"),  # calls the engine or the app made for their own needs: dimmed
     (r"^(\w+)\(", "primary-bold"),
     (r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b", "accent"),
     (r"= -1 E[A-Z]+ \(.*\)$", "error-bold"),
@@ -166,10 +168,14 @@ class EventPane(Log):
 
 
 class PollPane(EventPane):
-    """Readiness changes: `12:00:01.120 c1 +POLLIN -POLLOUT`."""
+    """Readiness changes: `12:00:01.120 c1 +POLLIN -POLLOUT`.
+
+    The title says where they come from: the watcher thread polls every socket
+    (poll() only: no reads, no SO_ERROR), 50 ms after a change, backing off to 0.5 s.
+    """
 
     def __init__(self, *, id: str | None = "poll-pane") -> None:
-        super().__init__("Poll events", POLL_RULES, id=id)
+        super().__init__("Poll events · polled 0.05–0.5 s", POLL_RULES, id=id)
 
 
 class AncillaryPane(EventPane):
@@ -180,7 +186,28 @@ class AncillaryPane(EventPane):
 
 
 class SyscallPane(EventPane):
-    """strace-style lines; a failing call is red with its explanation on the next line."""
+    """strace-style lines; a failing call is red with its explanation on the next line.
+
+    The app's own reads (the option form's getsockopt calls) arrive folded, one line
+    per refresh; `o` opens the newest folded refresh (its lines are kept, bounded).
+    """
+
+    BINDINGS = [Binding("o", "open_folded", "open app reads", id="sys-open-folded")]
+    KEEP_FOLDED = 50
 
     def __init__(self, *, id: str | None = "sys-pane") -> None:
         super().__init__("System calls", SYSCALL_RULES, wrap=True, id=id)
+        self.folded_reads: list[list[str]] = []
+        self.can_focus = True
+
+    def keep_folded(self, groups: Sequence[list[str]]) -> None:
+        self.folded_reads.extend(groups)
+        del self.folded_reads[: -self.KEEP_FOLDED]
+
+    def action_open_folded(self) -> None:
+        """Write out the newest folded refresh of the app's reads, line by line."""
+        if not self.folded_reads:
+            self.notify("no folded app reads to open", timeout=3)
+            return
+        lines = self.folded_reads.pop()
+        self.add_batch([f"  {line}" for line in lines])
