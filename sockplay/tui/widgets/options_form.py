@@ -113,7 +113,7 @@ def shown(row: OptionRow, value: Any) -> str:
 
 def option_of(outcome: Any) -> str | None:
     """The option a set/getsockopt Outcome was about: its trace names it third."""
-    trace = outcome.trace or ""
+    trace = getattr(outcome, "main_trace", None) or outcome.trace or ""  # the call's own line, unmarked
     head, _, rest = trace.partition("(")
     parts = rest.split(", ")
     return parts[2] if head in ("setsockopt", "getsockopt") and len(parts) > 2 else None
