@@ -273,3 +273,27 @@ def test_rcvtimeo_is_the_kernels_one_call_no_poll(kind: str, syscall: str, tmp_p
     assert [c.name for c in after] == ["getsockopt", syscall, "close"], [c.text for c in after]
     assert after[1].result == "EAGAIN"
     assert not any(c.name in stracecmp.POLLS for c in on_fd)
+
+
+def measure(n: int = 30) -> str:
+    """How long cancel() takes to turn a waiting recv into EINTR (the README's figure)."""
+    import statistics
+
+    p = Playground()
+    p.socketpair("a", "b")
+    took = []
+    for _ in range(n):
+        t, box = in_thread(lambda: p.recv("b", 10))
+        wait_pending(p, "b")
+        t0 = time.monotonic()
+        p.cancel("b")
+        t.join(5)
+        took.append(time.monotonic() - t0)
+        assert box[0].errno == "EINTR"
+    p.close_all()
+    return (f"recv cancelled -> EINTR: median {statistics.median(took) * 1000:.2f} ms, "
+            f"max {max(took) * 1000:.2f} ms over {n}")
+
+
+if __name__ == "__main__":
+    print(measure())
