@@ -170,25 +170,24 @@ class Registry:
 
     # -- the announcer ---------------------------------------------------------------
     def _run(self) -> None:
+        """Sleep while nothing is in progress; else look every PENDING_AFTER for calls that waited.
+
+        enter() wakes the thread only when it sleeps for good, so a flood of calls that
+        return at once costs a wake-up per PENDING_AFTER at most, not one per call.
+        """
         with self._cond:
             while not self._closed:
+                if not self._active:
+                    self._idle = True
+                    self._cond.wait()
+                    self._idle = False
+                    continue
+                self._cond.wait(PENDING_AFTER)
                 now = time.monotonic()
-                next_due: float | None = None
                 for b in list(self._active.values()):
-                    if b.announced:
-                        continue
-                    due = b.start + PENDING_AFTER
-                    if due <= now:
+                    if not b.announced and now - b.start >= PENDING_AFTER:
                         b.announced = True
                         try:
                             self._announce(b)
                         except Exception:  # noqa: BLE001 - a closed journal must not stop the thread
                             pass
-                    elif next_due is None or due < next_due:
-                        next_due = due
-                if next_due is None:
-                    self._idle = True
-                    self._cond.wait()
-                    self._idle = False
-                else:
-                    self._cond.wait(max(0.002, next_due - now))

@@ -187,34 +187,45 @@ def unpack_control(raw: bytes) -> list[tuple[int, int, bytes]]:
 class RecvBuffers:
     """Buffers one socket reuses for recvmsg: building ctypes structures costs more than the call."""
 
-    __slots__ = ("size", "anc", "data", "name", "ctl", "iov", "msg", "msg_ref")
+    __slots__ = ("size", "anc", "data", "name", "ctl", "iov", "msg", "msg_ref", "data_addr", "ctl_addr",
+                 "name_addr", "data_mv", "ctl_mv", "name_mv")
 
     def __init__(self, size: int, anc: int) -> None:
         self.size, self.anc = size, anc
         self.data = ctypes.create_string_buffer(max(size, 1))
         self.name = ctypes.create_string_buffer(SOCKADDR_MAX)
         self.ctl = ctypes.create_string_buffer(max(anc, 1))
-        self.iov = _Iovec(ctypes.cast(self.data, _c_void_p), size)
+        self.data_addr = ctypes.addressof(self.data)
+        self.ctl_addr = ctypes.addressof(self.ctl)
+        self.name_addr = ctypes.addressof(self.name)
+        self.iov = _Iovec(self.data_addr, size)
         self.msg = _Msghdr()
         self.msg.iov = ctypes.pointer(self.iov)
         self.msg.iovlen = 1
+        self.msg.name = self.name_addr
+        self.msg.control = self.ctl_addr if anc else None
         self.msg_ref = ctypes.byref(self.msg)
+        # memoryviews: slicing one is far cheaper than ctypes.string_at (itself a foreign call)
+        self.data_mv = memoryview(self.data).cast("B")
+        self.ctl_mv = memoryview(self.ctl).cast("B")
+        self.name_mv = memoryview(self.name).cast("B")
 
     def recvmsg(self, fd: int, flags: int) -> tuple[int, int]:
         m = self.msg
-        m.name = ctypes.cast(self.name, _c_void_p)
         m.namelen = SOCKADDR_MAX
-        m.control = ctypes.cast(self.ctl, _c_void_p) if self.anc else None
         m.controllen = self.anc
         m.flags = 0
-        return _res(_recvmsg(fd, self.msg_ref, flags))
+        ret = _recvmsg(fd, self.msg_ref, flags)
+        return (ret, 0) if ret >= 0 else (-1, _get_errno())
 
     def result(self, n: int) -> tuple[bytes, list[tuple[int, int, bytes]], int, bytes]:
         """data (up to the buffer), control messages, msg_flags, sender address bytes."""
         m = self.msg
-        data = self.data.raw[: min(n, self.size)] if n > 0 else b""
-        ctl = unpack_control(self.ctl.raw[: m.controllen]) if self.anc and m.controllen else []
-        return data, ctl, m.flags, self.name.raw[: min(m.namelen, SOCKADDR_MAX)]
+        data = bytes(self.data_mv[: n if n < self.size else self.size]) if n > 0 else b""
+        cl = m.controllen
+        ctl = unpack_control(bytes(self.ctl_mv[:cl])) if self.anc and cl else []
+        nl = m.namelen
+        return data, ctl, m.flags, bytes(self.name_mv[: nl if nl < SOCKADDR_MAX else SOCKADDR_MAX])
 
 
 def sendmsg(fd: int, data: bytes, anc: list[tuple[int, int, bytes]], flags: int, sa: bytes | None) -> tuple[int, int]:

@@ -844,8 +844,14 @@ class Playground:
                 (n, err), reason = self._in_kernel((name,), "recvmsg", lambda: rb.recvmsg(fd, bits))
         elif s.nonblock or bits & _MSG_DONTWAIT:
             n, err = rb.recvmsg(fd, bits)
-        else:
-            (n, err), reason = self._in_kernel((name,), "recvmsg", lambda: rb.recvmsg(fd, bits))
+        else:  # _in_kernel, inlined: this is the flood's path
+            reg = self._blocked
+            b = reg.enter((name,), "recvmsg", getattr(self._local, "command", None))
+            try:
+                n, err = rb.recvmsg(fd, bits)
+            finally:
+                reg.leave(b)
+            reason = b.reason
         if n < 0:
             self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
             self._interrupted(out, reason)
@@ -861,12 +867,15 @@ class Playground:
         if rawaddr:
             addr, out.address = self._peer(s, rawaddr)
         if ancl:
-            self._local.out = out  # SCM_RIGHTS adoption traces its engine probes here
+            rights = any(lv == 1 and t == 1 for lv, t, _ in ancl)
+            if rights:
+                self._local.out = out  # SCM_RIGHTS adoption traces its engine probes here
             try:
                 ctx = cmsg.Ctx(self, s, bits)
                 cmsg.decode_into(out.cmsgs, ancl, ctx)
             finally:
-                self._local.out = None
+                if rights:
+                    self._local.out = None
             if ctx.adopted:
                 out.new_sockets = ctx.adopted
         if rflags:
@@ -880,7 +889,10 @@ class Playground:
                 out.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
         if n > size and stype != _STREAM:
             out.notes.append(f"the datagram was {n} bytes; only {size} fit in the buffer (MSG_TRUNC)")
-        out.trace_fn = _RecvmsgTrace(fd, int(s.family), size, anc, bits, addr, tuple(ancl) if ancl else (), rflags)
+        fam = s.__dict__.get("_sp_family")
+        if fam is None:
+            fam = s.__dict__["_sp_family"] = int(s.family)  # socket.family builds an enum on every read
+        out.trace_fn = _RecvmsgTrace(fd, fam, size, anc, bits, addr, tuple(ancl) if ancl else (), rflags)
         self.journal.emit(Event("call", name, getattr(self._local, "command", None), out))
         w = self._watcher
         if w is not None:
@@ -901,7 +913,7 @@ class Playground:
         d = s.__dict__
         if d.get("_sp_peer_raw") == raw:
             return d["_sp_peer"], d["_sp_peer_text"]
-        fam = int(s.family)
+        fam = d.get("_sp_family") or int(s.family)
         addr = libc.unpack_sockaddr(raw, fam)
         text = addresses.format(addr, fam) if addr not in (None, "") else None
         d["_sp_peer_raw"], d["_sp_peer"], d["_sp_peer_text"] = raw, addr, text
