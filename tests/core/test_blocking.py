@@ -297,3 +297,21 @@ def measure(n: int = 30) -> str:
 
 if __name__ == "__main__":
     print(measure())
+
+
+# ---------------------------------------------------------------- marks in the trace
+def test_engine_and_app_lines_are_marked_in_trace_and_json(pg: Playground) -> None:
+    pg.socket("u", "inet", "dgram")
+    out = pg.bind("u", "127.0.0.1:0")
+    assert [o for o, _ in out.trace_lines] == ["user", "engine"]
+    first, second = out.trace.split("\n")
+    assert first.startswith("bind(") and second.startswith("[engine] getsockname(")
+    ev = [e for e in pg.journal.snapshot() if e.kind == "call" and e.outcome is out][0].to_json()
+    assert ev["trace"] == out.trace
+    assert ev["trace_lines"] == [{"origin": "user", "line": first}, {"origin": "engine", "line": second[9:]}]
+    with pg.app_context():
+        read = pg.getsockopt("u", "SO_RCVBUF")
+    assert read.trace.startswith("[app] getsockopt(") and read.trace_lines[0][0] == "app"
+    plain = pg.getsockopt("u", "SO_RCVBUF")
+    assert plain.trace.startswith("getsockopt(") and "trace_lines" not in [
+        e for e in pg.journal.snapshot() if e.outcome is plain][0].to_json()
