@@ -591,30 +591,39 @@ class SockplayApp(App[int]):
         sys: list[str] = []
         folded_reads: list[list[str]] = []
         run: list[Any] = []  # consecutive app reads: one folded line, their lines kept to be opened
+        # A refresh of the form's reads may span journal batches: while nothing else came in
+        # between, later batches add to the same folded line (so the pane does not depend on timing).
+        continues = continues_first = getattr(self, "_reads_open", False)
+        if want_sys:  # a batch of readiness changes alone leaves an open run of reads open
+            self._reads_open = False
 
-        def flush_reads() -> None:
+        def flush_reads(at_end: bool) -> None:
+            nonlocal continues
             if run:
                 lines = [line for e in run for line in syscall_lines(e, fz)]
-                socks = sorted({e.sock for e in run if e.sock})
-                sys.append(f"[app] {len(run)} getsockopt read{'s' if len(run) != 1 else ''} of "
-                           f"{', '.join(socks) or '?'} by the option form (o opens)")
+                if not continues:
+                    sys.append(f"[app] the option form read {', '.join(sorted({e.sock for e in run if e.sock})) or '?'}'s "
+                               "options (getsockopt; o opens)")
                 folded_reads.append(lines)
                 run.clear()
+                self._reads_open = at_end
+            continues = False
 
         for ev in reversed(want_sys):
             if ev.kind == "call" and ev.outcome is not None and getattr(ev.outcome, "origin", "user") == "app":
                 run.append(ev)
                 continue
-            flush_reads()
+            flush_reads(False)
             if ev.kind == "note":
                 sys.append(f"# {ev.sock + ': ' if ev.sock else ''}{getattr(ev, 'text', '')}")
             elif ev.kind == "lib":  # OpenSSL or the resolver: marked, never shown as a syscall
                 sys.append(f"# lib {getattr(ev, 'text', '')}  (library call, not a syscall)")
             else:
                 sys.extend(syscall_lines(ev, fz))
-        flush_reads()
+        flush_reads(True)
         batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
         batch.folded_reads = folded_reads
+        batch.reads_continue = continues_first and bool(folded_reads)
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
         batch.calls = calls[-CALLS_PER_BATCH:]
@@ -633,7 +642,8 @@ class SockplayApp(App[int]):
             self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
             self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
             self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
-            self.query_one(SyscallPane).keep_folded(getattr(msg, "folded_reads", ()))
+            self.query_one(SyscallPane).keep_folded(getattr(msg, "folded_reads", ()),
+                                                    getattr(msg, "reads_continue", False))
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.ready or msg.sockets_changed:

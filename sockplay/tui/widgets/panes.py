@@ -200,7 +200,11 @@ class SyscallPane(EventPane):
         self.folded_reads: list[list[str]] = []
         self.can_focus = True
 
-    def keep_folded(self, groups: Sequence[list[str]]) -> None:
+    def keep_folded(self, groups: Sequence[list[str]], continues: bool = False) -> None:
+        """Keep the lines of folded app reads; `continues`: the first group goes on the last one."""
+        groups = list(groups)
+        if continues and groups and self.folded_reads:
+            self.folded_reads[-1].extend(groups.pop(0))
         self.folded_reads.extend(groups)
         del self.folded_reads[: -self.KEEP_FOLDED]
 
