@@ -97,7 +97,8 @@ class Registry:
     """The calls in progress, their pending announcements, and cancelling them."""
 
     def __init__(self, announce: Callable[[Blocked], None], signalled: Callable[[Blocked, str], None]) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()  # taken directly on the hot path (Condition.__enter__ is Python code)
+        self._cond = threading.Condition(self._lock)
         self._active: dict[int, Blocked] = {}
         self._announce = announce
         self._signalled = signalled
@@ -108,7 +109,7 @@ class Registry:
     # -- the calling thread --------------------------------------------------------
     def enter(self, names: tuple[str, ...], syscall: str, command: str | None) -> Blocked:
         b = Blocked(names, syscall, command)
-        with self._cond:
+        with self._lock:
             self._active[id(b)] = b
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="sockplay-pending", daemon=True)
@@ -118,7 +119,7 @@ class Registry:
         return b
 
     def leave(self, b: Blocked) -> None:
-        with self._cond:
+        with self._lock:
             b.done = True
             self._active.pop(id(b), None)
 
