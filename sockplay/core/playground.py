@@ -582,6 +582,8 @@ class Playground:
         text, length = addresses.strace_sockaddr(sa, fam)
         fd = s.fileno()
         addr_text = addresses.format(sa, fam)
+        if self._wire is not None:
+            self._wire.before_send(name, sa, fam)
         if libc.supported(fam):
             raw = libc.pack_sockaddr(sa, fam)
             length = len(raw)
@@ -960,6 +962,8 @@ class Playground:
             anc.append((int(level), int(typ), bytes(raw)))
         fd = s.fileno()
         reason = ""
+        if sa is not None and self._wire is not None:
+            self._wire.before_send(name, sa, fam)
         if sa is not None and not libc.supported(fam):
             try:
                 n, err = s.sendmsg([payload], anc, bits, sa), 0

@@ -556,8 +556,18 @@ TOPICS: tuple[Topic, ...] = (
           "stops at the first error, so count=1000 with dontwait drains a queue.",
           ("send u x count=200", "recvmsg r 100 dontwait count=5000")),
     Topic("expect", "expect checks the previous call's result and stops the script with exit "
-          "status 1 when it differs.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
-                                         "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN")),
+          "status 1 when it differs. expect data ~ /REGEX/ matches the data against a regular "
+          "expression instead.", ("expect ret 2", "expect errno EAGAIN", 'expect data "cc"',
+                                  "expect data ~ /^HTTP.1.[01]\\s200/",
+                                  "expect cmsg SO_RXQ_OVFL", "expect ready b POLLIN",
+                                  "expect wire tcp SYN from c", "expect wire tcp PSH from c count=10")),
+    Topic("wire", "The packets on loopback, beside the calls that cause them: wire on, then every "
+          "TCP segment, UDP datagram and ICMP error of the playground's sockets shows with its flags, "
+          "relative sequence numbers (as tcpdump prints them), window and length. expect wire checks "
+          "that one went by: PROTO is tcp, udp, icmp or icmp6; TCP flags are SYN ACK FIN RST PSH URG "
+          "ECE CWR (all those given must be set); ICMP kinds such as PORT_UNREACH or FRAG_NEEDED.",
+          ("wire on", "expect wire tcp SYN ACK from srv", "expect wire tcp ACK from a win=0",
+           "expect wire icmp PORT_UNREACH to u", "wire save /tmp/demo.pcap")),
     Topic("eintr", "A call waiting in the kernel (recv, accept, connect, send into a full buffer, "
           "poll) ends early when a signal's handler runs in its thread: it returns -1 EINTR and "
           "nothing was moved. A handler installed with SA_RESTART asks the kernel to start most "

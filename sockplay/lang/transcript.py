@@ -220,9 +220,18 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
         if "tls" in f and not background(ev):
             return None  # the tls command's Result shows the handshake in full
         return INDENT + style("note", "note: " + str(f.get("text", "")))
-    if ev.kind == "call" and calls and ev.outcome is not None:
-        return "\n".join(trace_rows(ev.outcome, style))
-    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal"):
+    if ev.kind == "wire":
+        from sockplay.lang.wirecheck import line
+
+        return INDENT + style("event", "= " + line(ev))
+    if ev.kind == "call" and ev.outcome is not None and (calls or background(ev)):
+        bg = f"[{ev.command.removesuffix(' &')}] " if background(ev) and not calls else ""
+        return "\n".join(_trace_text_rows(ev.outcome.trace, style, bg))
+    if ev.kind == "lib":
+        if ev.command and not background(ev):
+            return None  # the command's Result lists its library calls in order
+        return INDENT + style("note", f"lib {f.get('text', '')}  (library call, not a syscall)")
+    if ev.kind not in ("call", "expect", "pending", "note", "ready", "signal", "lib"):
         return INDENT + style("note", f"{ev.kind}: " + _rest(f, ()).strip())
     return None
 

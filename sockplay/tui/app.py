@@ -621,6 +621,11 @@ class SockplayApp(App[int]):
             else:
                 sys.extend(syscall_lines(ev, fz))
         flush_reads(True)
+        jobs = [(str(getattr(ev, "text", "")), "note") for ev in events
+                if ev.kind == "note" and ("relay" in ev.fields or "proxy" in ev.fields)
+                and ev.fields.get("state") != "started"]
+        if jobs:  # a background relay or proxy speaks up in the REPL too (held chunks above all)
+            self.post_message(CommandDone("", "job", jobs, False))
         batch = JournalBatch(poll, anc, sys, (fold_poll, fold_anc, fold_sys), ready, changed)
         batch.folded_reads = folded_reads
         batch.reads_continue = continues_first and bool(folded_reads)

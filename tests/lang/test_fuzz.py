@@ -77,7 +77,8 @@ KIND_WORDS: dict[str, list[str]] = {
     "wirearg": NAMES,
 }
 KEY_WORDS = {"count": ["1", "2", "3"], "timeout": ["0", "5"], "anc": ["0", "24", "256"], "to": NAMES + ["127.0.0.1:1"],
-             "rights": ["a", "a,b", "c"], "after": ["0", "5"]}
+             "rights": ["a", "a,b", "c"], "after": ["0", "5"], "sni": ["localhost"], "alpn": ["h2,http/1.1"],
+             "verify": ["on", "off", "missing-ca.pem"], "cert": ["missing.pem"], "key": ["missing.pem"]}
 
 
 @st.composite
