@@ -32,6 +32,10 @@ Normalizations, each one a difference in how strace *prints* the same call:
    script's last command (Playground.close_all) and prints no events for that
    teardown (a script's transcript holds the script's own calls); so `close`
    calls on sockets after the last traced line are accepted without a line.
+10. `wire on` opens sockplay's own AF_PACKET socket to capture packets: it is
+   not a user's socket, so its calls (and AF_PACKET socket() calls) are left out.
+11. Calls from other threads (a relay's pump) count too; threads run side by
+   side, so a line matches the first same call within the next few.
 8. Results are compared by their first word: `= 1 ([{fd=4, revents=POLLIN}])`
    and `= 0 (Timeout)` are compared as 1 and 0 (the revents are the
    kernel's, and the trace's own are checked by the engine tests).
@@ -173,7 +177,7 @@ def trace_calls(jsonl: str) -> list[Call]:
     """Every line of every call event's trace, in seq order, with its origin."""
     events = [json.loads(line) for line in jsonl.splitlines() if line.startswith("{")]
     out: list[Call] = []
-    for ev in sorted(events, key=lambda e: e.get("seq", 0)):
+    for ev in sorted(events, key=lambda e: e.get("seq") or 0):
         if ev.get("kind") != "call" or not ev.get("trace"):
             continue
         lines = ev.get("trace_lines") or [{"origin": "user", "line": ev["trace"]}]
@@ -185,15 +189,27 @@ def trace_calls(jsonl: str) -> list[Call]:
 
 
 def compare(script: str, ours: list[Call], seen: list[Call], main_tid: int) -> Report:
-    """Walk the trace in order against what strace saw on the command thread."""
+    """Walk the trace in order against what strace saw.
+
+    Calls on sockets from every thread count (a relay's pump runs on its own thread),
+    polls only from the command thread (the watcher's and the signal thread's are theirs).
+    Threads run side by side, so a line may match a little out of order: each trace line
+    takes the first unmatched call that is the same within the next few; a call strace
+    saw that no line took is reported.
+    """
     rep = Report(script)
-    # The command thread's calls that can be in a trace: on sockets, and the /proc files sysctl reads.
     proc_fds: set[str] = set()
     stream: list[Call] = []
+    own: set[str] = set()  # 10: sockplay's own capture socket (wire on: AF_PACKET) is not a user's
     for c in seen:
-        if c.tid != main_tid:
-            if c.on_socket and c.name not in POLLS:
-                rep.unreported.append(f"[thread {c.tid}] {c.text}")  # only polls may come from other threads
+        if c.name == "socket" and "AF_PACKET" in c.text:
+            own.add(c.result)
+            continue
+        if c.fd in own:
+            if c.name == "close":
+                own.discard(c.fd)
+            continue
+        if c.tid != main_tid and c.name in POLLS:
             continue
         if c.name == "openat" and "/proc/sys/net/" in c.text:
             proc_fds.add(c.result)
@@ -204,18 +220,25 @@ def compare(script: str, ours: list[Call], seen: list[Call], main_tid: int) -> R
                 proc_fds.discard(c.fd)
         elif c.on_socket:
             stream.append(c)
+    taken = [False] * len(stream)
     j = 0
     for t in ours:
         rep.compared += 1
-        for k in range(j, min(j + 8, len(stream))):
-            if t.same(stream[k]):
-                rep.unreported.extend(s.text for s in stream[j:k])
+        for k in range(j, min(j + 24, len(stream))):
+            if not taken[k] and t.same(stream[k]):
+                taken[k] = True
                 rep.matched += 1
-                j = k + 1
                 break
         else:
             rep.unmatched.append(t.text)
-    rep.unreported.extend(s.text for s in stream[j:] if s.name != "close")  # 9: the teardown
+        while j < len(stream) and taken[j]:
+            j += 1
+        # a call left far behind was never in the trace
+    last = max((i for i, x in enumerate(taken) if x), default=-1)
+    for i, c in enumerate(stream):
+        if taken[i] or (i > last and c.name == "close"):  # 9: the teardown
+            continue
+        rep.unreported.append(c.text if c.tid == main_tid else f"[thread {c.tid}] {c.text}")
     return rep
 
 
