@@ -39,7 +39,7 @@ from pygments.lexers.python import PythonLexer
 from sockplay.core import Playground
 from sockplay.core.errors import UsageError
 from sockplay.core.journal import Event
-from sockplay.lang import transcript
+from sockplay.lang import bug, transcript
 from sockplay.lang.completer import CommandCompleter, PythonCompleter
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
@@ -321,7 +321,7 @@ class Repl:
             self.write(self.style("note", "(interrupted)"))
             return False
         except Exception as exc:  # noqa: BLE001 - a bug in one command must not end the session
-            self.write(self.style("error", f"internal error: {type(exc).__name__}: {exc}"))
+            self.write(self.style("error", "\n".join(bug.report_lines(exc))))
             return False
         return all(r.expect is None or r.expect.ok for r in results)
 

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 
 from sockplay.core import Outcome, Playground, UsageError
+from sockplay.lang import bug
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import fold, summary
@@ -478,7 +479,7 @@ class SockplayApp(App[int]):
         if isinstance(result, UsageError):
             return [(f"error: {result}", "error")]
         if isinstance(result, Exception):
-            return [(f"internal error: {type(result).__name__}: {result}", "error")]
+            return [(line, "error") for line in bug.report_lines(result)]
         lines: list[tuple[str, str]] = []
         for r in result if isinstance(result, list) else [result]:
             if not isinstance(r, Result):
