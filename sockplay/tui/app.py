@@ -30,9 +30,10 @@ from sockplay.lang import bug
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import fold, summary
-from sockplay.tui import scene
+from sockplay.tui import guard, scene
+from sockplay.tui.guard import NotUTF8Input
 from sockplay.tui.palette import SockplayProvider
-from sockplay.tui.themes import DEFAULT_THEME, ThemeSpec, load_themes
+from sockplay.tui.themes import DEFAULT_THEME, Notice, ThemeSpec, load_themes
 from sockplay.tui.widgets.base import SocketView
 from sockplay.tui.widgets.format import (
     AncillaryState,
@@ -269,6 +270,7 @@ class SockplayApp(App[int]):
         self, options: AppOptions | None = None, playground: Playground | None = None
     ) -> None:
         super().__init__()
+        guard.install()  # hostile escape sequences and non-UTF-8 input must not end the app
         self.options = options or AppOptions()
         self.frozen = self.options.frozen or os.environ.get(FROZEN_ENV, "") not in ("", "0")
         self.freezer = Freezer(self.frozen)
@@ -383,7 +385,8 @@ class SockplayApp(App[int]):
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
         self._start_watcher()
         for err in self.theme_errors:
-            self.notify(err, title="theme", severity="error", timeout=12, markup=False)
+            severity = "information" if isinstance(err, Notice) else "error"
+            self.notify(err, title="theme", severity=severity, timeout=12, markup=False)
         self._start_scene()
 
     def action_toggle_wire(self) -> None:
@@ -528,6 +531,16 @@ class SockplayApp(App[int]):
             lines = [(prefix + fz.addr(text), "ok")]
         lines.extend((fz.text(n), "note") for n in out.notes if not n.startswith("asked "))
         return lines
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, guarded against the double click that dismissed it twice."""
+        if self.use_command_palette and not guard.GuardedCommandPalette.is_open(self):
+            self.push_screen(guard.GuardedCommandPalette(id="--command-palette"))
+
+    def on_not_utf8input(self, msg: NotUTF8Input) -> None:
+        self.notify(f"{msg.count} byte(s) of input were not UTF-8 text; they show as \ufffd "
+                    "(write raw bytes as \\xHH in quotes, or as hex: data)",
+                    title="input", severity="warning", markup=False)
 
     def on_command_done(self, msg: CommandDone) -> None:
         repl = self.repl
