@@ -90,10 +90,11 @@ def _check_unix_bytes(raw: bytes) -> bytes:
     limits.no_nul(raw.decode(errors="backslashreplace"), "the unix path",
                   "the kernel would cut the name there and create a different file; "
                   "use @NAME for the abstract namespace, where names may hold any byte")
-    if len(raw) > limits.UNIX_PATH_MAX:
+    if len(raw) >= limits.UNIX_PATH_MAX:
         raise UsageError(
-            f"the unix path is too long: {len(raw)} bytes, and sun_path holds at most "
-            f"{limits.UNIX_PATH_MAX}; use a shorter (for example relative) path"
+            f"the unix path is too long: {len(raw)} bytes, and sun_path holds {limits.UNIX_PATH_MAX} "
+            f"with the NUL that ends a path, so at most {limits.UNIX_PATH_MAX - 1}; "
+            "use a shorter (for example relative) path"
         )
     return raw
 
@@ -117,6 +118,8 @@ def _check_tuple(addr: tuple, family: int) -> tuple:
             return (addr[0], port)
         rest = [limits.c_int(v, f"address {addr!r}: {w}", "uint") for v, w in zip(addr[2:], ("flowinfo", "scope_id"), strict=False)]
         return (addr[0], port, *rest)
+    if family == socket.AF_UNIX:
+        raise UsageError(f"address {addr!r}: a unix address is a path or @name, not a tuple; expected {ADDR_HELP}")
     return addr
 
 
