@@ -518,6 +518,12 @@ def repl_cli(args: Any) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)  # a read-only home still gets a working REPL
     history = TolerantFileHistory(str(path), lambda msg: notices.append(msg))
     pg = Playground(watch=True)  # readiness changes become events; close_all() stops it
+    # Bytes that are not UTF-8 (a paste, a binary file piped in) must reach the parser, which
+    # says where they are, and must never stop the output: decode and print them leniently.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     if not sys.stdin.isatty():
         # Piped input: no line editing, no terminal tricks; same commands and output.
         plain = Repl(pg, print)

@@ -131,3 +131,12 @@ async def test_repl_shows_an_internal_error_with_its_traceback_and_goes_on(repl:
     assert "Traceback" in repl.text and "KeyError" in repl.text
     await repl.run_line("socketpair a b", "new socket a, b")
     await asyncio.sleep(0)
+
+
+def test_piped_repl_with_bytes_that_are_not_utf8() -> None:
+    proc = subprocess.run([sys.executable, "-m", "sockplay", "repl"], input=b'socketpair a b\necho "caf\xe9"\nsend a hi\n',
+                          capture_output=True, timeout=60, cwd=ROOT)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "not text" in out and "= 2" in out.split("send a hi")[1]
+    assert b"Traceback" not in proc.stderr
