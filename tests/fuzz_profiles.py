@@ -17,6 +17,9 @@ settings.register_profile("long", deadline=None, suppress_health_check=SUPPRESS,
 LONG = os.environ.get("SOCKPLAY_FUZZ", "") == "long"
 
 
-def examples(bounded: int, long: int = 0) -> int:
-    """How many examples a property gets under the chosen profile."""
-    return (long or bounded * 20) if LONG else bounded
+PROFILE = settings.get_profile("long" if LONG else "bounded")
+
+
+def fuzz_settings(bounded: int, long: int = 0) -> settings:
+    """Settings for one property: the chosen profile, with its number of examples."""
+    return settings(parent=PROFILE, max_examples=(long or bounded * 20) if LONG else bounded)

@@ -15,7 +15,7 @@ import os
 from collections import Counter
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sockplay.core import Playground
@@ -24,7 +24,7 @@ from sockplay.lang.executor import Executor
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.parser import parse_line
 from sockplay.lang.repl import Repl
-from tests.fuzz_profiles import examples
+from tests.fuzz_profiles import fuzz_settings
 
 from .test_fuzz import ANY_LINE, make_harmless
 
@@ -64,7 +64,7 @@ def report() -> None:
     print(f"\nhostile fuzz: {dict(FUZZ_STATS)}")
 
 
-@settings(max_examples=examples(800))
+@fuzz_settings(800)
 @given(st.one_of(HOSTILE_TEXT, HOSTILE_LINE, st.sampled_from(SEEDS)))
 @example("\udcff")
 @example("\x00")
@@ -109,7 +109,7 @@ def _fresh(state) -> tuple[Playground, Executor]:
     return pg, state["ex"]
 
 
-@settings(max_examples=examples(500))
+@fuzz_settings(500)
 @given(st.lists(LINES, min_size=1, max_size=4))
 @example(SEEDS)
 def test_executor_gives_results_or_located_errors(session, lines: list[str]) -> None:
@@ -139,7 +139,7 @@ def test_executor_gives_results_or_located_errors(session, lines: list[str]) -> 
                 o.to_json() if hasattr(o, "to_json") else None
 
 
-@settings(max_examples=examples(60, 2000))
+@fuzz_settings(60, 2000)
 @given(st.lists(st.one_of(LINES, HOSTILE_TEXT), min_size=1, max_size=6))
 @example(SEEDS)
 def test_repl_answers_every_line_and_goes_on(session, lines: list[str]) -> None:
@@ -163,7 +163,7 @@ def test_repl_answers_every_line_and_goes_on(session, lines: list[str]) -> None:
 CSI_NUMBER = st.one_of(st.integers(0, 2**70).map(str), st.sampled_from(["", "1114112", "99999999999999", "-1"]))
 
 
-@settings(max_examples=examples(1500))
+@fuzz_settings(1500)
 @given(st.lists(CSI_NUMBER, min_size=1, max_size=4), st.sampled_from(list("~uABCDHFPQRSMm")),
        st.sampled_from([";", ":"]), st.sampled_from(["\x1b[", "\x1b[<", "\x1b[>", "\x1bO", "\x1b[?"]))
 @example(["99999999999999"], "~", ";", "\x1b[")
