@@ -581,7 +581,8 @@ class SockplayApp(App[int]):
         queue, and at most BATCHES_PER_SECOND are posted. Meanwhile the journal gathers
         the next batch (what a pane cannot show is folded into its counter).
         """
-        self._ui_took_batch.wait(timeout=2.0)
+        if self._running and not (self._closing or self._closed):  # a closing app takes no batches
+            self._ui_took_batch.wait(timeout=2.0)
         wait = self._next_batch_at - time.monotonic()
         if wait > 0:
             time.sleep(wait)
