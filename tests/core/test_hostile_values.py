@@ -94,7 +94,7 @@ def test_close_all_removes_exactly_the_files_it_created(pg: Playground, tmp_path
 
 @pytest.mark.parametrize("value", [2147483648, "2147483648", "0xffffffffffffffff", -2**40, 2**63])
 def test_ioctl_value_beyond_32_bits_is_refused(pair: Playground, value) -> None:
-    usage(pair.ioctl, "a", "FIONBIO", value, match="does not fit a 32-bit int")
+    usage(pair.ioctl, "a", "FIONBIO", value, match="does not fit")
 
 
 @pytest.mark.parametrize("value", [-1, 2147483647, -2147483648])

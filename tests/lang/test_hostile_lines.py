@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # (line, words the error must contain); each runs after `socketpair a b; socket u inet dgram; socket x unix stream`
 REFUSED = [
     ('bind u "127.0.0.1\\0:0"', "NUL byte"),
-    ("ioctl a FIONBIO 2147483648", "does not fit a 32-bit int"),
-    ("ioctl a FIONBIO 0xffffffffffffffff", "does not fit a 32-bit int"),
-    ("ioctl a FIONBIO -2147483649", "does not fit a 32-bit int"),
+    ("ioctl a FIONBIO 2147483648", "does not fit"),
+    ("ioctl a FIONBIO 0xffffffffffffffff", "does not fit"),
+    ("ioctl a FIONBIO -2147483649", "does not fit"),
     ('bind x "./p\\0q"', "NUL byte"),
     ("bind x ./" + "p" * 110, "too long"),
     ("recv b 2147483647 dontwait", "64 MiB"),
