@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean venv
+.PHONY: run test lint bench screenshots clean venv fuzz
 
 venv: $(STAMP)
 
@@ -20,6 +20,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sockplay tests
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The hostile-input fuzz suite, twenty times as many examples as in `make test` (several minutes).
+fuzz: $(STAMP)
+	SOCKPLAY_FUZZ=long $(BIN)/python -m pytest -q -s -p no:randomly -o timeout=0 tests/lang/test_fuzz_hostile.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check sockplay tests

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sockplay.core import trace
+from sockplay.core import limits, trace
 from sockplay.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ def _dec_rights(data: bytes, ctx: Ctx) -> dict[str, Any]:
 
 
 def _enc_rights(fds: Any) -> bytes:
-    return array("i", [int(f) for f in fds]).tobytes()
+    return array("i", [limits.c_int(f, "fd") for f in fds]).tobytes()
 
 
 def _strace_rights(data: bytes) -> str:
@@ -226,7 +226,7 @@ def _enc_creds(value: Any) -> bytes:
 
     if value is True or value in ("", None, "self", "creds"):
         pid, uid, gid = os.getpid(), os.geteuid(), os.getegid()
-    elif isinstance(value, dict):
+    elif isinstance(value, dict) and {"pid", "uid", "gid"} <= set(value):
         pid, uid, gid = value["pid"], value["uid"], value["gid"]
     else:
         if isinstance(value, str):
@@ -235,7 +235,8 @@ def _enc_creds(value: Any) -> bytes:
             pid, uid, gid = (int(v) for v in value)
         except (TypeError, ValueError):
             raise UsageError(f"creds {value!r}: expected True (this process) or pid,uid,gid such as 1234,0,0") from None
-    return _UCRED.pack(pid, uid, gid)
+    return _UCRED.pack(limits.c_int(pid, "creds pid"), limits.c_int(uid, "creds uid", "uint"),
+                       limits.c_int(gid, "creds gid", "uint"))
 
 
 def _strace_creds(data: bytes) -> str:
@@ -273,16 +274,19 @@ def _strace_pktinfo(data: bytes) -> str:
 def _split_pktinfo(value: Any) -> tuple[int, str]:
     """(ifindex, address) from "127.0.0.1", "lo", "lo,127.0.0.1", a tuple or a dict."""
     if isinstance(value, dict):
-        return int(value.get("ifindex", 0) or 0), str(value.get("spec_dst") or value.get("addr") or "")
+        return (limits.c_int(value.get("ifindex", 0) or 0, "pktinfo ifindex"),
+                limits.no_nul(str(value.get("spec_dst") or value.get("addr") or ""), "pktinfo address"))
     if isinstance(value, tuple | list):
-        return int(value[0]), str(value[1])
+        if len(value) != 2:
+            raise UsageError(f"pktinfo {value!r}: expected (ifindex, address)")
+        return limits.c_int(value[0], "pktinfo ifindex"), limits.no_nul(str(value[1]), "pktinfo address")
     ifindex, addr = 0, ""
-    for part in str(value).split(","):
+    for part in limits.no_nul(str(value), "pktinfo").split(","):
         part = part.strip()
         if not part:
             continue
         if part.isdigit():
-            ifindex = int(part)
+            ifindex = limits.c_int(part, "pktinfo ifindex")
         elif any(c in part for c in ".:"):
             addr = part.strip("[]")
         else:
@@ -337,7 +341,7 @@ def _dec_byte(data: bytes, ctx: Ctx) -> dict[str, Any]:
 def _enc_int(value: Any) -> bytes:
     from sockplay.core.codecs import parse_int
 
-    return struct.pack("i", parse_int(value))
+    return struct.pack("i", limits.c_int(parse_int(value), "value"))
 
 
 def _dec_origdst(data: bytes, ctx: Ctx) -> dict[str, Any]:

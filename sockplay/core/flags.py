@@ -9,6 +9,7 @@ from __future__ import annotations
 import select
 from dataclasses import dataclass
 
+from sockplay.core import limits
 from sockplay.core.errors import UsageError, did_you_mean
 
 
@@ -49,6 +50,8 @@ _BY_WORD = {f.name.lower(): f for f in MSG_FLAGS} | {f.short: f for f in MSG_FLA
 
 def msg_flag(word: str) -> Flag:
     """Look up `peek`, `MSG_PEEK` or `msg_peek`."""
+    if not isinstance(word, str):
+        raise UsageError(f"a flag is a word such as peek, not {type(word).__name__}")
     flag = _BY_WORD.get(word.lower())
     if flag is None:
         hint = did_you_mean(word, [f.short for f in MSG_FLAGS])
@@ -64,12 +67,12 @@ def msg_flags_value(words: list[str] | tuple[str, ...] | int | None) -> int:
     if words is None:
         return 0
     if isinstance(words, int):
-        return words
+        return limits.c_int(words, "flags")
     if isinstance(words, str):
         words = [w for w in words.replace("|", ",").split(",") if w]
     value = 0
     for w in words:
-        value |= msg_flag(w).value
+        value |= limits.c_int(w, "flag") if isinstance(w, int) else msg_flag(w).value
     return value
 
 
@@ -112,11 +115,14 @@ def poll_mask(words: list[str] | tuple[str, ...] | int | str | None) -> int:
     if words is None:
         return POLL_ALL
     if isinstance(words, int):
-        return words
+        return limits.c_int(words, "poll events", "ushort")
     if isinstance(words, str):
         words = [w for w in words.replace("|", ",").split(",") if w]
     value = 0
     for w in words:
+        if not isinstance(w, str):
+            value |= limits.c_int(w, "poll event", "ushort")
+            continue
         f = _POLL_BY_WORD.get(w.lower())
         if f is None:
             raise UsageError(

@@ -39,6 +39,7 @@ from sockplay.core import (
     flags,
     ioctls,
     libc,
+    limits,
     signals,
     sysctl,
     trace,
@@ -556,7 +557,7 @@ class Playground:
     def listen(self, name: str, backlog: int = 128) -> Outcome:
         """listen(2): accept connections, with a queue of `backlog` (given to the kernel as is)."""
         s = self.get(name)
-        backlog = codecs.parse_int(backlog, "backlog")
+        backlog = limits.c_int(backlog, "backlog")
         out = self._out("listen", name)
         ret, err = libc.listen(s.fileno(), backlog)
         if ret < 0:
@@ -684,7 +685,7 @@ class Playground:
         if isinstance(data, bytes | bytearray | memoryview):
             return bytes(data)
         if isinstance(data, str):
-            return data.encode()
+            return limits.text(data, "data").encode()
         raise UsageError(f"data must be bytes or text, not {type(data).__name__}")
 
     def _may_wait(self, s: PlaySocket, bits: int) -> bool:
@@ -764,9 +765,7 @@ class Playground:
 
     def _recv(self, name: str, size: Any, flag_words: Any, timeout: float | None, syscall: str) -> Outcome:
         s = self.get(name)
-        size = codecs.parse_int(size, "size")
-        if size < 0:
-            raise UsageError(f"size {size} is negative; expected a byte count such as 2 or 4096")
+        size = limits.recv_size(size)
         bits = flags.msg_flags_value(flag_words)
         fam = self._family(s)
         out = self._out(syscall, name)
@@ -825,14 +824,8 @@ class Playground:
         s = self.sockets.get(name)
         if type(s) is not PlaySocket:
             s = self.get(name)
-        if type(size) is not int:
-            size = codecs.parse_int(size, "size")
-        if size < 0:
-            raise UsageError(f"size {size} is negative; expected a byte count such as 2 or 4096")
-        if type(anc) is not int:
-            anc = codecs.parse_int(anc, "anc")
-        if anc < 0:
-            raise UsageError(f"anc {anc} is negative; expected a control buffer size such as 256 (0 for none)")
+        size = limits.recv_size(size)
+        anc = limits.anc_size(anc)
         bits = _flag_bits(flags)
         out = self._out("recvmsg", name)
         out.peeked = bool(bits & _MSG_PEEK)
@@ -1130,7 +1123,7 @@ class Playground:
                 raise UsageError(f"shutdown how {how!r}: expected rd, wr or rdwr")
             h = SHUT[key]
         else:
-            h = int(how)
+            h = limits.c_int(how, "shutdown how")
         out = self._out("shutdown", name)
         try:
             s.shutdown(h)
@@ -1175,7 +1168,7 @@ class Playground:
             with contextlib.suppress(Exception):
                 self.close(name)
         for path in self._created_paths:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 os.unlink(path)
         self._created_paths.clear()
         self.stop_watcher()
@@ -1193,7 +1186,7 @@ class Playground:
         names = list(names) if names else [n for n, o in self.sockets.items() if o.fileno() >= 0]
         objs = [self.sockets.get(n) or self.get(n) for n in names]
         mask = flags.poll_mask(events)
-        timeout_ms = codecs.parse_int(timeout, "timeout")
+        timeout_ms = limits.c_int(timeout, "timeout (ms)")
         fds = [o.fileno() for o in objs]
         out = self._out("poll", names[0] if len(names) == 1 else None)
         pairs = [(fd, mask) for fd in fds]
@@ -1245,7 +1238,7 @@ class Playground:
                 if op_l == "async" and on:
                     self._signal_note(out)
             elif op_l == "setown":
-                pid = self.pid if value in (None, "") else codecs.parse_int(value, "pid")
+                pid = self.pid if value in (None, "") else limits.c_int(value, "pid")
                 args = [str(fd), "F_SETOWN", str(pid)]
                 out.ret = _fcntl.fcntl(fd, _fcntl.F_SETOWN, pid)
                 out.value = pid
@@ -1262,7 +1255,7 @@ class Playground:
                 out.ret = _fcntl.fcntl(fd, _fcntl.F_GETFL)
                 out.value = _fl_names(out.ret)
             elif op_l == "setsig":
-                sig = codecs.parse_int(value or 0, "signal")
+                sig = limits.c_int(value or 0, "signal")
                 args = [str(fd), "F_SETSIG", str(sig)]
                 out.ret = _fcntl.fcntl(fd, 10, sig)  # F_SETSIG
                 out.value = sig

@@ -368,7 +368,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Ask once which sockets are ready for what (POLLIN, POLLOUT, POLLHUP, ...). "
         "Every open socket unless names are given; timeout= waits for a change.",
         "poll a b timeout=100",
-        keys=(KeySpec("timeout", "ms", "wait up to this many milliseconds for readiness"),),
+        keys=(KeySpec("timeout", "ms", "wait up to this many milliseconds for readiness (-1: until one, as poll(2) does)"),),
         group="info",
     ),
     CommandSpec(

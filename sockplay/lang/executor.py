@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,42 @@ class ExpectResult:
     message: str
 
 
+class OutcomeLog(list):
+    """The Outcomes of one command: all of them up to KEEP, then the first and the newest.
+
+    A `count=10000000` drain must not hold ten million Outcomes (and their data)
+    until it ends: memory would grow without bound, and the garbage collector's
+    passes over them would stall every other thread. Whatever is let go is
+    still counted in the running tallies that `transcript.fold` prints.
+    """
+
+    KEEP = 512
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+        self.ok = 0
+        self.rets: Counter[Any] = Counter()
+        self.moved = 0
+        self.errs: Counter[str] = Counter()
+        self.cmsgs: Counter[str] = Counter()
+
+    def append(self, o: Outcome) -> None:  # type: ignore[override]
+        self.total += 1
+        if o.errno is None:
+            self.ok += 1
+            self.rets[o.ret] += 1
+            if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"):
+                self.moved += o.ret
+        else:
+            self.errs[o.errno] += 1
+        for c in o.cmsgs:
+            self.cmsgs[str(c.get("name", c.get("type")))] += 1
+        super().append(o)
+        if len(self) > 2 * self.KEEP:
+            del self[1 : 1 + self.KEEP]  # keep the first, drop the oldest of the rest
+
+
 @dataclass(slots=True)
 class Result:
     """What running one Command produced, for printers to render.
@@ -48,7 +85,7 @@ class Result:
     """
 
     command: Command
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=OutcomeLog)
     expect: ExpectResult | None = None
     lines: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] | None = None
@@ -103,6 +140,11 @@ class Executor(ProtocolCommands):
         self.ready_wait = ready_wait
         self.on_wait = on_wait  # called every few ms during sleep / expect ready, e.g. to print events
         self.max_sleep_ms = max_sleep_ms
+        # A count=N loop on a thread beside a UI: every `share_every` seconds of work, sleep
+        # `share_for` seconds so the UI thread gets the GIL (None: never, as `sockplay run` wants).
+        self.share_every: float | None = None
+        self.share_for = 0.002
+        self._share_at = 0.0
 
     # ------------------------------------------------------------------ entry points
     def run_line(self, line: str, lineno: int = 1) -> list[Result]:
@@ -190,6 +232,15 @@ class Executor(ProtocolCommands):
         if self.on_wait is not None:
             self.on_wait()
 
+    def _share(self) -> None:
+        """Called every few calls of a long loop: give other threads (the UI) their turn."""
+        if self.share_every is None:
+            return
+        now = time.monotonic()
+        if now >= self._share_at:
+            time.sleep(self.share_for)
+            self._share_at = time.monotonic() + self.share_every
+
     def _engine(self, method: str) -> Callable[..., Outcome]:
         fn = getattr(self.pg, method, None)
         if fn is None:
@@ -235,6 +286,8 @@ class Executor(ProtocolCommands):
     def _repeat_send(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
         for i in range(cmd.args.get("count", 1)):
             r.outcomes.append(call())
+            if i % 16 == 15:
+                self._share()
             if i % 256 == 255:
                 self._tick()  # let a printer drain the journal during a long flood
 
@@ -244,6 +297,8 @@ class Executor(ProtocolCommands):
         for i in range(cmd.args.get("count", 1)):
             out = call()
             r.outcomes.append(out)
+            if i % 16 == 15:
+                self._share()
             if i % 256 == 255:
                 self._tick()
             if out.errno is not None or (stream and out.ret == 0 and cmd.args.get("size", 1) != 0):

@@ -126,8 +126,22 @@ def _unescape(body: str, start_col: int, lineno: int) -> bytes:
     return bytes(out)
 
 
+def _check_text(line: str, lineno: int) -> None:
+    """A pasted line may hold bytes that are not UTF-8 (lone surrogates): say where, not crash later."""
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        ch = line[exc.start]
+        raise ScriptError(
+            lineno, exc.start + 1,
+            f"U+{ord(ch):04X} is not text (bytes that are not UTF-8?); "
+            "write raw bytes inside quotes as \\xHH, or as hex: data",
+        ) from None
+
+
 def split_commands(line: str, lineno: int = 1) -> list[list[Token]]:
     """Split one line into commands (at `;`), each a list of words; comments dropped."""
+    _check_text(line, lineno)
     commands: list[list[Token]] = []
     words: list[Token] = []
     parts: list[Part] = []

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sockplay.core import catalog, codecs, errnos, flags
+from sockplay.core import catalog, codecs, errnos, flags, limits
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.lang import commands as C
 from sockplay.lang.grammar import ScriptError, Token, decode_data, split_commands
@@ -221,10 +221,13 @@ def _convert_key(spec: C.CommandSpec, key: C.KeySpec, value: str, tok: Token, li
             return n
         if key.kind == "size":
             n = codecs.parse_int(value, key.key)
-            if not 0 <= n <= 2**24:
-                raise UsageError(f"{key.key}={value}: expected a byte count from 0 to 16m")
+            if not 0 <= n <= limits.MAX_ANC:
+                raise UsageError(f"{key.key}={value}: expected a byte count from 0 to {limits.MAX_ANC} ({limits.human(limits.MAX_ANC)})")
             return n
         if key.kind == "ms":
+            if spec.name == "poll" and value.strip().startswith("-"):
+                # poll(2)'s own meaning: a negative timeout waits until an event (cancellable in the app)
+                return limits.c_int(value, "timeout (ms)")
             return parse_ms(value)
         if key.kind == "addr":
             if not value:

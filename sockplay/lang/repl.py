@@ -27,7 +27,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.formatted_text import ANSI, FormattedText
-from prompt_toolkit.history import FileHistory, History
+from prompt_toolkit.history import History
 from prompt_toolkit.input.typeahead import store_typeahead
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.lexers import PygmentsLexer
@@ -39,10 +39,11 @@ from pygments.lexers.python import PythonLexer
 from sockplay.core import Playground
 from sockplay.core.errors import UsageError
 from sockplay.core.journal import Event
-from sockplay.lang import transcript
+from sockplay.lang import bug, transcript
 from sockplay.lang.completer import CommandCompleter, PythonCompleter
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
+from sockplay.lang.history import TolerantFileHistory
 from sockplay.lang.lexer import TOKEN_STYLES, SockLexer
 from sockplay.lang.parser import parse_line
 
@@ -321,7 +322,7 @@ class Repl:
             self.write(self.style("note", "(interrupted)"))
             return False
         except Exception as exc:  # noqa: BLE001 - a bug in one command must not end the session
-            self.write(self.style("error", f"internal error: {type(exc).__name__}: {exc}"))
+            self.write(self.style("error", "\n".join(bug.report_lines(exc))))
             return False
         return all(r.expect is None or r.expect.ok for r in results)
 
@@ -511,13 +512,18 @@ def make_session(repl: Repl, history: History | None = None, **kw: Any) -> Promp
 def repl_cli(args: Any) -> int:
     """Entry point for `sockplay repl [SCRIPT]`."""
     path = history_path()
+    notices: list[str] = []
     history: History | None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        history = FileHistory(str(path))
-    except OSError:
-        history = None  # a read-only home still gets a working REPL
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)  # a read-only home still gets a working REPL
+    history = TolerantFileHistory(str(path), lambda msg: notices.append(msg))
     pg = Playground(watch=True)  # readiness changes become events; close_all() stops it
+    # Bytes that are not UTF-8 (a paste, a binary file piped in) must reach the parser, which
+    # says where they are, and must never stop the output: decode and print them leniently.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     if not sys.stdin.isatty():
         # Piped input: no line editing, no terminal tricks; same commands and output.
         plain = Repl(pg, print)
@@ -532,6 +538,9 @@ def repl_cli(args: Any) -> int:
     repl = Repl(pg, print, color=sys.stdout.isatty())
     session = make_session(repl, history)
     repl.write = terminal_writer(session.output, repl_style())
+    history._notice = lambda msg: repl.write(repl.style("note", msg))  # type: ignore[union-attr]
+    for msg in notices:
+        repl.write(repl.style("note", msg))
 
     async def main() -> int:
         repl.write(repl.style("note", "sockplay repl: help lists the commands, Tab completes, Ctrl-D leaves"))

@@ -4,7 +4,8 @@ Exit status: 0 everything ran and every expect held; 1 an expect failed (or,
 with --strict, a syscall failed and no expect right after it accounted for
 that); 2 the script is wrong: it does not parse, or a command is misused
 (unknown socket, wrong number of words, bad value), with line and column
-named on stderr. The whole script is parsed before anything runs, so a typo
+named on stderr; 3 sockplay itself failed (a bug): the traceback and one line
+saying so go to stderr. The whole script is parsed before anything runs, so a typo
 on the last line costs no side effects.
 
 All printing happens on the main thread, draining the journal between
@@ -14,12 +15,15 @@ in seq order.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import traceback
 from dataclasses import dataclass
 from typing import IO, Any
 
 from sockplay.core import Playground
+from sockplay.lang import bug
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.parser import Command, check_script
@@ -225,3 +229,9 @@ def run_cli(args: Any) -> int:
         return run_text(text, sys.stdout, sys.stderr, options, filename)
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a crash must not look like a failed expect (1) or a bad script (2)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        print(f"sockplay run: {bug.REPORT}", file=sys.stderr)
+        return bug.EXIT_BUG

@@ -118,23 +118,27 @@ def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
 
 def fold(outcomes: list[Outcome]) -> str:
     """count=N in one line: how many calls, how they returned, bytes moved, where it stopped."""
-    n = len(outcomes)
-    ok = [o for o in outcomes if o.errno is None]
-    rets = Counter(o.ret for o in ok)
+    tallied = hasattr(outcomes, "total")  # an executor OutcomeLog: counts cover calls no longer held
+    n = outcomes.total if tallied else len(outcomes)  # type: ignore[attr-defined]
+    ok_list = [o for o in outcomes if o.errno is None]
+    n_ok = outcomes.ok if tallied else len(ok_list)  # type: ignore[attr-defined]
+    rets = outcomes.rets if tallied else Counter(o.ret for o in ok_list)  # type: ignore[attr-defined]
     parts = [f"{n} calls"]
-    if ok:
+    if n_ok:
         common = ", ".join(f"{c}x = {r}" for r, c in rets.most_common(3))
-        parts.append(f"{len(ok)} ok ({common}{', ...' if len(rets) > 3 else ''})")
-        moved = sum(o.ret or 0 for o in ok if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"))
+        parts.append(f"{n_ok} ok ({common}{', ...' if len(rets) > 3 else ''})")
+        moved = outcomes.moved if tallied else sum(  # type: ignore[attr-defined]
+            o.ret or 0 for o in ok_list if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"))
         if moved:
             parts.append(f"{moved} bytes")
-    errs = Counter(o.errno for o in outcomes if o.errno)
+    errs = outcomes.errs if tallied else Counter(o.errno for o in outcomes if o.errno)  # type: ignore[attr-defined]
     if errs:
         parts.append("errors " + ", ".join(f"{c}x {e}" for e, c in errs.most_common()))
     last = outcomes[-1]
     if last.errno and outcomes[-1].syscall.startswith("recv"):
         parts.append(f"stopped at {last.errno}")
-    cm = Counter(str(c.get("name", c.get("type"))) for o in outcomes for c in o.cmsgs)
+    cm = outcomes.cmsgs if tallied else Counter(  # type: ignore[attr-defined]
+        str(c.get("name", c.get("type"))) for o in outcomes for c in o.cmsgs)
     if cm:
         parts.append("anc " + ", ".join(f"{c}x {k}" for k, c in cm.most_common()))
     return "count: " + "; ".join(parts)

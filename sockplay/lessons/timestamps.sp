@@ -36,6 +36,8 @@ expect data "none"
 
 ## Timestamps are not only for UDP: unix datagram sockets and TCP stamp
 ## what they receive as well. A unix stream socket, though, gives none.
+## TCP reports only stamps taken on arrival (see the last step for why the
+## pause before sending).
 socketpair a b dgram
 setsockopt b SO_TIMESTAMP on
 send a "unix too"
@@ -48,6 +50,7 @@ socket c inet stream
 connect c srv
 accept srv t
 setsockopt t SO_TIMESTAMP on
+sleep 200
 send c "tcp too"
 sleep 10
 recvmsg t 100
@@ -78,12 +81,21 @@ expect errno ENOTTY
 ## moments to stamp (software or hardware, on receive or on send) and how
 ## to report them. Software receive stamps need two flags: one to generate
 ## them (rx_software) and one to report them (software).
+## Linux stamps packets on arrival only while some socket on the machine
+## wants it, and the first socket to ask flips that switch through deferred
+## work (the netstamp static key): packets arriving before the work has run
+## carry no stamp, and on a busy machine that can take many milliseconds.
+## SO_TIMESTAMP hides this by reading the clock at recvmsg instead;
+## SO_TIMESTAMPING reports nothing. Sockets b and t still have stamping on,
+## so the switch has been on since the first step; the pause lets the
+## kernel's work run even on a loaded machine.
 socket w inet dgram
 bind w 127.0.0.1:0
 setsockopt w SO_TIMESTAMPING rx_software,software
 expect errno 0
 getsockopt w SO_TIMESTAMPING
 expect errno 0
+sleep 200
 sendto s w "precise"
 recvmsg w 100
 expect cmsg SO_TIMESTAMPING

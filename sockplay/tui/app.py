@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -26,12 +27,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 
 from sockplay.core import Outcome, Playground, UsageError
+from sockplay.lang import bug
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import fold, summary
-from sockplay.tui import scene
+from sockplay.tui import guard, scene
+from sockplay.tui.guard import NotUTF8Input
 from sockplay.tui.palette import SockplayProvider
-from sockplay.tui.themes import DEFAULT_THEME, ThemeSpec, load_themes
+from sockplay.tui.themes import DEFAULT_THEME, Notice, ThemeSpec, load_themes
 from sockplay.tui.widgets.base import SocketView
 from sockplay.tui.widgets.format import (
     AncillaryState,
@@ -107,11 +110,16 @@ class CommandPending(Message):
 # Lines from these origins run on their own Executor: a form reading option values between
 # a person's `recv` and their `expect` must not become the result that `expect` checks.
 SIDE_ORIGINS = frozenset({"form", "auto-accept"})
+SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
+BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
+SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
 
 
 def make_executor(pg: Playground) -> Callable[[str, int, str], list[Result]]:
     """The app's executors: one for what people type (and lessons, scripts), one for forms."""
     main, side = Executor(pg), Executor(pg)
+    for ex in (main, side):
+        ex.share_every = SHARE_EVERY  # a long count= loop leaves the UI thread its turn
 
     def run(line: str, lineno: int = 1, origin: str = "") -> list[Result]:
         return (side if origin in SIDE_ORIGINS else main).run_line(line, lineno)
@@ -268,6 +276,8 @@ class SockplayApp(App[int]):
         self, options: AppOptions | None = None, playground: Playground | None = None
     ) -> None:
         super().__init__()
+        guard.install()  # hostile escape sequences and non-UTF-8 input must not end the app
+        sys.setswitchinterval(SWITCH_INTERVAL)  # keys answer quickly while a drain thread is busy
         self.options = options or AppOptions()
         self.frozen = self.options.frozen or os.environ.get(FROZEN_ENV, "") not in ("", "0")
         self.freezer = Freezer(self.frozen)
@@ -287,6 +297,9 @@ class SockplayApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._watcher: Any = None
         self._journal_lock = threading.Lock()  # flush() and the reader thread may both deliver
+        self._ui_took_batch = threading.Event()  # set when the UI has handled the last JournalBatch
+        self._ui_took_batch.set()
+        self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
         self._execute = make_executor(self.pg)
         self.runner = CommandRunner(
@@ -382,7 +395,8 @@ class SockplayApp(App[int]):
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
         self._start_watcher()
         for err in self.theme_errors:
-            self.notify(err, title="theme", severity="error", timeout=12, markup=False)
+            severity = "information" if isinstance(err, Notice) else "error"
+            self.notify(err, title="theme", severity=severity, timeout=12, markup=False)
         self._start_scene()
 
     def action_toggle_wire(self) -> None:
@@ -478,7 +492,7 @@ class SockplayApp(App[int]):
         if isinstance(result, UsageError):
             return [(f"error: {result}", "error")]
         if isinstance(result, Exception):
-            return [(f"internal error: {type(result).__name__}: {result}", "error")]
+            return [(line, "error") for line in bug.report_lines(result)]
         lines: list[tuple[str, str]] = []
         for r in result if isinstance(result, list) else [result]:
             if not isinstance(r, Result):
@@ -528,7 +542,19 @@ class SockplayApp(App[int]):
         lines.extend((fz.text(n), "note") for n in out.notes if not n.startswith("asked "))
         return lines
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, guarded against the double click that dismissed it twice."""
+        if self.use_command_palette and not guard.GuardedCommandPalette.is_open(self):
+            self.push_screen(guard.GuardedCommandPalette(id="--command-palette"))
+
+    def on_not_utf8input(self, msg: NotUTF8Input) -> None:
+        self.notify(f"{msg.count} byte(s) of input were not UTF-8 text; they show as \ufffd "
+                    "(write raw bytes as \\xHH in quotes, or as hex: data)",
+                    title="input", severity="warning", markup=False)
+
     def on_command_done(self, msg: CommandDone) -> None:
+        if not self.query(ReplPane):
+            return  # a command that ends while the app is closing has nowhere to print
         repl = self.repl
         if msg.origin == "welcome" and self._initial_select is not None:
             self.refresh_sockets()  # the scene is done: select its socket now, or give up waiting
@@ -549,8 +575,20 @@ class SockplayApp(App[int]):
 
     # -- journal → panes -------------------------------------------------------
     def _on_journal(self, events: list[Any], missed: int) -> None:
-        """Dispatcher thread: format only what the panes will show, post ONE message."""
+        """Dispatcher thread: format only what the panes will show, post ONE message.
+
+        Backpressure keeps keys answered in a flood: one batch at a time is in the UI's
+        queue, and at most BATCHES_PER_SECOND are posted. Meanwhile the journal gathers
+        the next batch (what a pane cannot show is folded into its counter).
+        """
+        if self._running and not (self._closing or self._closed):  # a closing app takes no batches
+            self._ui_took_batch.wait(timeout=2.0)
+        wait = self._next_batch_at - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         with self._journal_lock:
+            self._ui_took_batch.clear()
+            self._next_batch_at = time.monotonic() + 1 / BATCHES_PER_SECOND
             self._format_batch(events, missed)
 
     def _format_batch(self, events: list[Any], missed: int) -> None:
@@ -640,6 +678,12 @@ class SockplayApp(App[int]):
         self.post_message(batch)
 
     def on_journal_batch(self, msg: JournalBatch) -> None:
+        try:
+            self._show_batch(msg)
+        finally:
+            self._ui_took_batch.set()
+
+    def _show_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
         if not self.query(PollPane):
             return  # a batch that arrives while the app is closing has nowhere to go

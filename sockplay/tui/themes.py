@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.errors import StyleSyntaxError
 from rich.style import Style
 from textual.color import Color, ColorParseError
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
 
 DEFAULT_THEME = "dark"
 
@@ -81,6 +81,11 @@ def load_theme_file(path: Path) -> ThemeSpec:
         raise ThemeFileError(f"theme file {where}: cannot read it ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ThemeFileError(f"theme file {where}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ThemeFileError(
+            f"theme file {where}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
     for key in REQUIRED_FIELDS:
         if key not in data:
             raise ThemeFileError(f"theme file {where}: field '{key}' is missing (it is required)")
@@ -135,6 +140,10 @@ def load_theme_file(path: Path) -> ThemeSpec:
     return ThemeSpec(theme=theme, syntax=dict(syntax), path=path)
 
 
+class Notice(str):
+    """A message from loading themes that is news, not a failure (shown as information)."""
+
+
 def _files_in(folder: Path) -> list[Path]:
     try:
         return sorted(p for p in folder.glob("*.toml") if p.is_file())
@@ -159,12 +168,16 @@ def load_themes(user_dir: Path | None = None) -> tuple[dict[str, ThemeSpec], lis
                 errors.append(str(exc))
                 continue
             themes[spec.name] = spec
+    builtin = set(themes) | set(BUILTIN_THEMES)
     for path in _files_in(user_dir if user_dir is not None else user_theme_dir()):
         try:
             spec = load_theme_file(path)
         except ThemeFileError as exc:
             errors.append(str(exc))
             continue
+        if spec.name in builtin:
+            errors.append(Notice(f"theme file {path}: its name {spec.name!r} is a built-in theme's, "
+                                 "so it replaces the built-in one"))
         themes[spec.name] = spec
     if DEFAULT_THEME not in themes:  # never start without a default, even from a broken install
         themes[DEFAULT_THEME] = ThemeSpec(theme=FALLBACK_DARK)

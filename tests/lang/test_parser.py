@@ -217,7 +217,7 @@ def test_bad_setting_values():
     assert "needs socket names" in err("sendmsg a x rights=").message
     assert "needs an address" in err("sendmsg a x to=").message
     assert "is not a time" in err("recv b timeout=soon").message
-    assert "16m" in err("recvmsg b anc=-1").message
+    assert "1048576 (1 MiB)" in err("recvmsg b anc=-1").message
 
 
 def test_bad_family_type_proto():

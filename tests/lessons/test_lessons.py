@@ -14,6 +14,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -146,16 +148,54 @@ def test_parse_steps_prose_and_header() -> None:
 NEEDS_PRIVILEGE = [n for n in NAMES if re.search(r"^require ", lessons.path_of(n).read_text(), re.M)]
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv to drop privileges")
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+
+
+@pytest.fixture(scope="session")
+def nobody_tree() -> Iterator[tuple[Path, str]]:
+    """A copy of the sockplay package that user nobody can read, and an interpreter nobody can run.
+
+    The checkout (and its .venv) may sit in a directory only root can enter, such
+    as a fresh clone under `mktemp -d` (mode 0700). `sockplay run` needs nothing
+    outside the standard library, so a copy of the package in a world-readable
+    directory under /tmp is enough.
+    """
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to drop privileges")
+    root = Path(tempfile.mkdtemp(prefix="sockplay-nobody-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        shutil.copytree(ROOT / "sockplay", root / "sockplay", ignore=shutil.ignore_patterns("__pycache__"))
+        for p in root.rglob("*"):
+            p.chmod(0o755 if p.is_dir() else 0o644)
+        env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+        tried = []
+        for py in dict.fromkeys([sys.executable, getattr(sys, "_base_executable", ""), "/usr/bin/python3"]):
+            if not py:
+                continue
+            probe = subprocess.run([*NOBODY, py, "-c", "import sys, sockplay.lang.script; assert sys.version_info >= (3, 11)"],
+                                   capture_output=True, text=True, timeout=30, cwd=root, env=env)
+            if probe.returncode == 0:
+                yield root, py
+                return
+            tried.append(f"{py}: {(probe.stderr.strip().splitlines() or ['exit ' + str(probe.returncode)])[-1]}")
+        pytest.skip("user nobody can run no Python 3.11 interpreter here (" + "; ".join(tried) + ")")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.mark.parametrize(
     "name", NEEDS_PRIVILEGE)
-def test_lesson_without_privilege_skips_and_still_passes(name: str, tmp_path: Path) -> None:
+def test_lesson_without_privilege_skips_and_still_passes(name: str, nobody_tree: tuple[Path, str]) -> None:
     """As nobody with no capabilities, `require` skips the privileged steps; the lesson still exits 0."""
-    tmp_path.chmod(0o777)
+    root, py = nobody_tree
+    work = root / f"work-{name}"
+    work.mkdir()
+    work.chmod(0o777)
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-         sys.executable, "-m", "sockplay", "run", str(lessons.path_of(name))],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        [*NOBODY, py, "-m", "sockplay", "run", str(root / "sockplay" / "lessons" / f"{name}.sp")],
+        capture_output=True, text=True, timeout=60, cwd=work, env=env,
     )
     assert proc.returncode == 0, f"{name}: exit {proc.returncode}\n{proc.stderr}\n{proc.stdout[-3000:]}"
     assert "skipped: needs" in proc.stdout

@@ -111,6 +111,7 @@ class CommandLine(Input):
         self._hist_pos: int | None = None
         self._draft = ""
         self._store: FileHistory | None = None
+        self._store_path: Path | None = None
         self.suggester = HistorySuggester(lambda: self.history)
         self.completer = CommandCompleter(socket_names or (lambda: ()))
         self.menu: CompletionMenu | None = None
@@ -128,6 +129,7 @@ class CommandLine(Input):
             self.notify(f"history not kept: {exc}", severity="warning", markup=False)
             return
         self._store = store
+        self._store_path = path
         lines: list[str] = []
         for line in reversed(newest_first[:HISTORY_KEEP]):
             if not lines or lines[-1] != line:
@@ -141,8 +143,10 @@ class CommandLine(Input):
         if self._store is not None:
             try:
                 self._store.store_string(line)
-            except OSError:
-                self._store = None  # the disk went away: keep history in memory only
+            except OSError as exc:
+                self._store = None  # keep history in memory only, and say so once
+                self.notify(f"history not saved: cannot write {self._store_path} ({exc.strerror or exc}); "
+                            "this session's lines are still kept in memory", severity="warning", markup=False)
 
     # -- keys ----------------------------------------------------------------------
     @property

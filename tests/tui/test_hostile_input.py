@@ -1,0 +1,119 @@
+"""Hostile terminal input, theme files and history files: the app shows a notice and keeps running.
+
+The escape-sequence and non-UTF-8 cases crash Textual 8.2.8's own input
+thread; sockplay.tui.guard wraps its parser and decoder. The parser is tested
+here directly; tests/e2e/test_hostile_pty.py feeds the same bytes to the real
+app through a pseudo-terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual._xterm_parser import XTermParser
+from textual.command import CommandPalette
+
+from sockplay.tui.guard import IGNORED_KEY, GuardedXTermParser, NotUTF8Input, replace_undecodable
+from sockplay.tui.themes import Notice, ThemeFileError, load_theme_file, load_themes
+
+from .conftest import SIZE
+from .pilot import repl_text, type_line, wait_for
+
+HOSTILE = ["\x1b[99999999999999~", "\x1b[1114112u", "\x1b[99999999999999u", "\x1b[1;5:99999999999999u",
+           "\x1b[123456789012345678901234567890;1u"]
+
+
+def feed(parser: XTermParser, data: str) -> list:
+    return list(parser.feed(data))
+
+
+@pytest.mark.parametrize("seq", HOSTILE)
+def test_textual_parser_alone_still_crashes_on_the_sequence_or_survives(seq: str) -> None:
+    """Documents the Textual fault the guard is for (if a release fixes it, this test says so)."""
+    try:
+        feed(XTermParser(), seq + "a")
+    except (OverflowError, ValueError):
+        pass  # the fault in Textual 8.2.8
+
+
+@pytest.mark.parametrize("seq", HOSTILE)
+def test_guarded_parser_drops_an_impossible_sequence_and_reads_on(seq: str) -> None:
+    p = GuardedXTermParser()
+    got = feed(p, seq) + feed(p, "ab")
+    keys = [e.key for e in got if isinstance(e, events.Key)]
+    assert keys[-2:] == ["a", "b"], got  # no exception, and the parser reads on
+    assert IGNORED_KEY in keys or len(seq) > 30  # a very long one Textual itself re-reads as plain keys
+
+
+def test_guarded_parser_reports_undecodable_bytes_and_replaces_them() -> None:
+    p = GuardedXTermParser()
+    raw = b"\x1b[200~ab\xff\xfe\x1b[201~".decode("utf-8", "surrogateescape")
+    got = feed(p, raw)
+    notes = [m for m in got if isinstance(m, NotUTF8Input)]
+    pastes = [m for m in got if isinstance(m, events.Paste)]
+    assert notes and notes[0].count == 2
+    assert pastes and pastes[0].text == "ab\ufffd\ufffd"
+    assert replace_undecodable("plain") == ("plain", 0)
+
+
+async def test_palette_double_click_outside_does_not_pop_twice(make_app) -> None:
+    """Both clicks of a double click reach the palette before it is gone (ScreenStackError in Textual)."""
+    app = make_app(empty=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        assert await wait_for(lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
+        for chain in (1, 2):
+            palette.post_message(events.Click(palette, 1, 38, 0, 0, 1, False, False, False, 1, 38, chain=chain))
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, CommandPalette)
+        assert len(app.screen_stack) == 1
+        await type_line(pilot, "echo still here")
+        assert await wait_for(lambda: "still here" in repl_text(app))
+
+
+def test_theme_file_that_is_not_utf8_gives_a_message(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('name = "caf\xe9"\nprimary = "#ffffff"\n'.encode("latin-1"))
+    with pytest.raises(ThemeFileError, match="not UTF-8"):
+        load_theme_file(bad)
+    themes, errors = load_themes(tmp_path)
+    assert "dark" in themes and any("not UTF-8" in e for e in errors)
+
+
+def test_user_theme_with_a_builtin_name_says_it_replaces_it(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text('name = "dark"\nprimary = "#ff0000"\n')
+    themes, errors = load_themes(tmp_path)
+    assert themes["dark"].theme.primary == "#ff0000"
+    notices = [e for e in errors if isinstance(e, Notice)]
+    assert len(notices) == 1 and "replaces the built-in" in notices[0]
+
+
+async def test_app_starts_with_a_non_utf8_theme_and_says_so(tmp_path: Path, make_app) -> None:
+    (tmp_path / "bad.toml").write_bytes(b'name = "x\xff"\nprimary = "#fff"\n')
+    app = make_app(empty=True, user_theme_dir=tmp_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause(0.2)
+        shown = [n.message for n in app._notifications]
+        assert any("not UTF-8" in m for m in shown), shown
+        await type_line(pilot, "echo ok")
+        assert await wait_for(lambda: "ok" in repl_text(app))
+
+
+async def test_unwritable_history_gives_one_notice(tmp_path: Path, make_app, monkeypatch) -> None:
+    hist = tmp_path / "history"
+    hist.write_text("")
+    hist.chmod(0o444)
+    app = make_app(empty=True, history_file=hist)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        # root ignores file modes: make the file unwritable for everyone by replacing it with a directory
+        # after it was loaded (open(..., "ab") then fails with EISDIR).
+        hist.unlink()
+        hist.mkdir()
+        for line in ("echo one", "echo two", "echo three"):
+            await type_line(pilot, line)
+        assert await wait_for(lambda: "three" in repl_text(app))
+        shown = [n.message for n in app._notifications if "history not saved" in n.message]
+        assert len(shown) == 1, shown
