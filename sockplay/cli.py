@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sockplay import __version__
 
@@ -20,10 +22,11 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "run": ("sockplay.lang.script", "run_cli"),
     "export": ("sockplay.lang.export", "export_cli"),
     "options": ("sockplay.catalog_cli", "options_cli"),
-    "lessons": ("sockplay.lessons", "lessons_cli"),
-    "lesson": ("sockplay.lessons", "lesson_cli"),
+    "lessons": ("sockplay.lessons_cli", "lessons_cli"),
+    "lesson": ("sockplay.lessons_cli", "lesson_cli"),
     "bench": ("sockplay.bench", "bench_cli"),
     "proxy": ("sockplay.proxy_cli", "proxy_cli"),
+    "help": ("sockplay.cli", "help_cli"),
 }
 
 
@@ -79,16 +82,80 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --headless: JSONL events instead of text")
     p.add_argument("--theme", metavar="NAME")
 
+    p = sub.add_parser("help", help="help on a command, option, flag or topic (no TOPIC: every command)")
+    p.add_argument("topic", nargs="*", help="such as recv, SO_LINGER, peek, data")
+
     p = sub.add_parser("bench", help="measure the engine against a bare recvmsg loop")
     p.add_argument("--wire", action="store_true", help="also measure with the packet capture on (wire on)")
     p.add_argument("--count", type=int, default=200_000, help="datagrams in the flood")
     return parser
 
 
+def help_cli(args: argparse.Namespace) -> int:
+    """`sockplay help [TOPIC]`: the same help the REPL's `help` gives, printed here."""
+    from sockplay.core.errors import UsageError
+    from sockplay.lang.executor import help_lines
+
+    topic = " ".join(getattr(args, "topic", None) or []) or None
+    try:
+        lines = help_lines(topic)
+    except UsageError as exc:
+        print(f"sockplay help: {exc}", file=sys.stderr)
+        return 2
+    if topic is None:
+        build_parser().print_help()
+        print("\nThe command language (one per line in scripts, the REPL and the app):")
+    print("\n".join(lines))
+    return 0
+
+
+def script_word(argv: list[str]) -> str | None:
+    """The app's SCRIPT argument, if given (option values such as `--theme dark` are not it)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--theme":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def not_a_command(word: str) -> str | None:
+    """Why `word` can be neither a subcommand nor a script to open, or None when it can be a script."""
+    if Path(word).exists():
+        return None
+    from sockplay.core.errors import nearest
+
+    near = nearest(word, [c for c in HANDLERS if c != "tui"])
+    if near:
+        return f"sockplay: no command or file named {word!r}; did you mean `sockplay {near[0]}`?"
+    if word.endswith(".sp") or os.sep in word:
+        return f"sockplay: cannot open {word!r}: no such file"
+    commands = ", ".join(c for c in HANDLERS if c != "tui")
+    return f"sockplay: no command or file named {word!r}; commands: {commands} (sockplay --help)"
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (`sockplay options | head -5`): stop quietly, as cat does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     if not argv or (argv[0] not in HANDLERS and argv[0] not in ("-h", "--help", "--version")):
+        first = script_word(argv)
+        why = not_a_command(first) if first is not None else None
+        if why is not None:
+            print(why, file=sys.stderr)
+            return 2
         argv = ["tui", *argv]
     args = parser.parse_args(argv)
     module, func = HANDLERS[args.command]
@@ -98,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sockplay {args.command}: not available in this build ({exc})", file=sys.stderr)
         return 2
     try:
-        return int(handler(args) or 0)
+        status = int(handler(args) or 0)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _quiet_broken_pipe()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -93,6 +94,7 @@ class Result:
     skip: str | None = None  # set by an unmet `require`: what is missing; the rest of the step is skipped
     steps: list[Any] | None = None  # a multi-call command's calls in order: Outcomes and library-call text
     final: Outcome | None = None  # what `expect` checks when the calls together make one value (a message)
+    cancelled: str | None = None  # set when `Executor.cancel` stopped a count=N loop: why
 
     @property
     def outcome(self) -> Outcome | None:
@@ -145,6 +147,23 @@ class Executor(ProtocolCommands):
         self.share_every: float | None = None
         self.share_for = 0.002
         self._share_at = 0.0
+        self._cancel = threading.Event()
+        self._cancel_reason = ""
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        """Stop the count=N loop running now after its current call (thread-safe).
+
+        A call blocked in the kernel is woken by `Playground.cancel`; this stops the
+        loop around it, so `send u2 x count=10000000` ends at the next call.
+        """
+        self._cancel_reason = reason
+        self._cancel.set()
+
+    def _stopped(self, r: Result) -> bool:
+        if self._cancel.is_set():
+            r.cancelled = self._cancel_reason or "cancelled"
+            return True
+        return False
 
     # ------------------------------------------------------------------ entry points
     def run_line(self, line: str, lineno: int = 1) -> list[Result]:
@@ -154,6 +173,7 @@ class Executor(ProtocolCommands):
     def run(self, cmd: Command) -> Result:
         """Run one Command. Raises ScriptError when the command cannot run as written."""
         start = time.monotonic()
+        self._cancel.clear()  # a cancel is for what runs when it is asked, never for the next command
         result = Result(cmd)
         handler = getattr(self, f"_do_{cmd.name}")
         self._check_sockets(cmd)
@@ -285,6 +305,8 @@ class Executor(ProtocolCommands):
     # ------------------------------------------------------------------ data
     def _repeat_send(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
         for i in range(cmd.args.get("count", 1)):
+            if i and self._stopped(r):
+                break
             r.outcomes.append(call())
             if i % 16 == 15:
                 self._share()
@@ -295,6 +317,8 @@ class Executor(ProtocolCommands):
         sock = self.pg.sockets.get(cmd.args["sock"])
         stream = getattr(sock, "type", None) == 1
         for i in range(cmd.args.get("count", 1)):
+            if i and self._stopped(r):
+                break
             out = call()
             r.outcomes.append(out)
             if i % 16 == 15:
@@ -436,7 +460,10 @@ class Executor(ProtocolCommands):
             ms = min(ms, self.max_sleep_ms)
         deadline = time.monotonic() + ms / 1000.0
         while (left := deadline - time.monotonic()) > 0:
-            time.sleep(min(left, 0.05))
+            if self._cancel.wait(min(left, 0.05)):
+                r.cancelled = self._cancel_reason or "cancelled"
+                r.lines.append(f"sleep cut short after {ms - max(0, int(left * 1000))} ms ({r.cancelled})")
+                return
             self._tick()
 
     def _do_require(self, cmd: Command, r: Result) -> None:
@@ -711,6 +738,33 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt(header)] + [fmt(r) for r in rows]
 
 
+# A value people would really type, per value kind (help OPTION shows it in its example).
+KIND_EXAMPLES: dict[str, str] = {
+    "bool": "on", "int": "1", "size": "4096", "u64": "1", "rate": "125000", "linger": "on,0",
+    "timeval": "1.5", "ifname": "lo", "string": "reno", "timestamping": "software,rx_software",
+    "mreqn": "224.1.2.3", "txtime": "monotonic", "cbpf": "accept-first-16",
+    "reuseport_cbpf": "cpu", "pmtudisc": "do", "ignored": "1", "bpf_fd": "5",
+}
+# Options whose useful example differs from their kind's.
+OPTION_EXAMPLES: dict[str, str] = {
+    "SO_RCVBUF": "4096", "SO_SNDBUF": "4096", "SO_RCVLOWAT": "4", "SO_PEEK_OFF": "4",
+    "SO_PRIORITY": "6", "SO_MARK": "42", "IP_TTL": "5", "IP_TOS": "0x10", "TCP_KEEPIDLE": "5",
+    "TCP_MAXSEG": "1000", "SO_BINDTODEVICE": "lo", "TCP_CONGESTION": "reno",
+}
+
+
+def example_value(row: Any) -> str:
+    """What to type after `setsockopt s OPTION`: a real value, never a placeholder."""
+    if row.name in OPTION_EXAMPLES:
+        return OPTION_EXAMPLES[row.name]
+    if row.kind in KIND_EXAMPLES:
+        return KIND_EXAMPLES[row.kind]
+    what = codecs.codec(row.kind).help
+    if "such as " in what:
+        return what.split("such as ", 1)[1].split()[0].strip(",.;)")
+    return "1"
+
+
 def help_lines(topic: str | None) -> list[str]:
     """Help text: all commands, one command, an option from the catalog, a flag or a topic."""
     if not topic:
@@ -755,7 +809,10 @@ def help_lines(topic: str | None) -> list[str]:
         what = codecs.codec(row.kind).help
         if row.writable and what:
             lines.append(f"Value: {what}.")
-        lines.append(f"example: setsockopt s {row.name} VALUE" if row.writable else f"example: getsockopt s {row.name}")
+        lines.append(
+            f"example: setsockopt s {row.name} {example_value(row)}" if row.writable
+            else f"example: getsockopt s {row.name}"
+        )
         if row.lesson:
             lines.append(f"See it in action: sockplay lesson {row.lesson}  (or sockplay run on the lesson file)")
         return lines

@@ -172,6 +172,11 @@ class Repl:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._interrupt = threading.Event()
         self._busy = False
+        # While a command runs, the events it causes wait here and print after its result:
+        # the watcher can see a send's +POLLIN before the send's own result is printed.
+        self._hold_lock = threading.Lock()
+        self._holding = False
+        self._held: list[str] = []
 
     # ------------------------------------------------------------------ output
     def emit(self, line: str) -> None:
@@ -202,13 +207,29 @@ class Repl:
             text = self.event_lines(ev)
             if not text:
                 continue
+            if ev.kind == "pending":  # "recv waits": said while it waits, never held back
+                self.emit_threadsafe("\n".join(text))
+                continue
             shown += 1
             if shown <= MAX_EVENT_LINES:
                 lines += text
         if shown > MAX_EVENT_LINES:
             lines.append(transcript.INDENT + self.style("note", f"+{shown - MAX_EVENT_LINES:,} more events"))
-        if lines:
-            self.emit_threadsafe("\n".join(lines))
+        if not lines:
+            return
+        with self._hold_lock:
+            if self._holding:
+                self._held.extend(lines)
+                return
+        self.emit_threadsafe("\n".join(lines))
+
+    def _hold(self, on: bool) -> None:
+        """Start holding events, or stop and print what was held (after the result just printed)."""
+        with self._hold_lock:
+            self._holding = on
+            held, self._held = self._held, []
+        if held:
+            self.emit_threadsafe("\n".join(held))
 
     def event_lines(self, ev: Event) -> list[str]:
         """Lines for one journal event, or none for what a command's result already shows."""
@@ -306,9 +327,14 @@ class Repl:
         results: list[Result] = []
 
         def work() -> None:
-            for cmd in parse_line(text):
-                results.append(self.executor.run(cmd))
-                self.emit_threadsafe(self.render(results[-1]))
+            try:
+                for cmd in parse_line(text):
+                    self._hold(True)
+                    results.append(self.executor.run(cmd))
+                    self.emit_threadsafe(self.render(results[-1]))
+                    self._hold(False)  # its events print after it, in the order they came
+            finally:
+                self._hold(False)
 
         try:
             await self._in_worker(work, python=False)

@@ -144,6 +144,32 @@ def fold(outcomes: list[Outcome]) -> str:
     return "count: " + "; ".join(parts)
 
 
+COUNT_SHOWN = 8  # calls of a count=N shown one by one (data, size, sender); the rest are folded
+
+
+def count_calls(outcomes: list[Outcome], shown: int = COUNT_SHOWN) -> list[tuple[str, bool]]:
+    """count=N call by call: `#1 = 5  data "hello"  from 127.0.0.1:9000`, then one folded line.
+
+    Only data calls are listed (a flood of sends says the same thing each time, so
+    sends list only when they differ from one another). Each pair is (text, is_error).
+    The last call gets its own line below (it is what ended the loop).
+    """
+    n = len(outcomes)
+    if n < 2:
+        return []
+    recv = outcomes[0].syscall.startswith("recv")
+    if not recv and len({(o.ret, o.errno) for o in outcomes}) == 1:
+        return []
+    out: list[tuple[str, bool]] = []
+    head = outcomes[: min(shown, n)]
+    for i, o in enumerate(head, 1):
+        text = f"= -1 {o.errno}" if o.errno else summary(o)  # the explanation is on the last line
+        out.append((f"#{i} {text}", o.errno is not None))
+    if n > len(head):
+        out.append((f"… +{n - len(head):,} more calls folded into the count above", False))
+    return out
+
+
 def render_result(r: Result, style: Style = PLAIN) -> list[str]:
     """Every line a Result shows under its command."""
     lines: list[str] = []
@@ -159,9 +185,15 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
         first, last = outs[0], outs[-1]
         lines += trace_rows(first, style)
         lines.append(INDENT + style("ok", fold(outs)))
+        listed = count_calls(outs)
+        for text, bad in listed:
+            lines.append(INDENT + "  " + style("error" if bad else "ok", text))
         if last is not first:
             lines += trace_rows(last, style, "last: ")
-            lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
+            if not (listed and len(outs) <= COUNT_SHOWN):  # else the list above ends with it
+                lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
+        if r.cancelled:
+            lines.append(INDENT + style("note", f"stopped after {len(outs):,} calls ({r.cancelled})"))
         for c in last.cmsgs:
             lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
     lines += [INDENT + s for s in r.lines]

@@ -30,7 +30,7 @@ from sockplay.core import Outcome, Playground, UsageError
 from sockplay.lang import bug
 from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
-from sockplay.lang.transcript import fold, summary
+from sockplay.lang.transcript import COUNT_SHOWN, count_calls, fold, summary
 from sockplay.tui import guard, scene
 from sockplay.tui.guard import NotUTF8Input
 from sockplay.tui.palette import SockplayProvider
@@ -115,16 +115,25 @@ BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the 
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
 
 
-def make_executor(pg: Playground) -> Callable[[str, int, str], list[Result]]:
+class Executors:
     """The app's executors: one for what people type (and lessons, scripts), one for forms."""
-    main, side = Executor(pg), Executor(pg)
-    for ex in (main, side):
-        ex.share_every = SHARE_EVERY  # a long count= loop leaves the UI thread its turn
 
-    def run(line: str, lineno: int = 1, origin: str = "") -> list[Result]:
-        return (side if origin in SIDE_ORIGINS else main).run_line(line, lineno)
+    def __init__(self, pg: Playground) -> None:
+        self.main, self.side = Executor(pg), Executor(pg)
+        for ex in (self.main, self.side):
+            ex.share_every = SHARE_EVERY  # a long count= loop leaves the UI thread its turn
 
-    return run
+    def __call__(self, line: str, lineno: int = 1, origin: str = "") -> list[Result]:
+        return (self.side if origin in SIDE_ORIGINS else self.main).run_line(line, lineno)
+
+    def cancel(self, reason: str) -> None:
+        """Stop every count=N loop and sleep now running, after its current call."""
+        self.main.cancel(reason)
+        self.side.cancel(reason)
+
+
+def make_executor(pg: Playground) -> Executors:
+    return Executors(pg)
 
 
 class CommandRunner:
@@ -150,6 +159,7 @@ class CommandRunner:
         self._queue: queue.Queue[tuple[str, str, int] | Callable[[], None] | None] = queue.Queue()
         self._queued = 0  # submitted, not started
         self._running = 0  # started, not finished (a blocked recv stays here)
+        self._lines: list[tuple[str, str]] = []  # (line, origin) of what runs now, oldest first
         self._lock = threading.Lock()
         self._thread = threading.Thread(
             target=self._sequence, name="sockplay-commands", daemon=True
@@ -176,6 +186,12 @@ class CommandRunner:
     def running(self) -> int:
         with self._lock:
             return self._running
+
+    @property
+    def running_lines(self) -> list[tuple[str, str]]:
+        """(line, origin) of every command started and not finished (ctrl+c says which it cancelled)."""
+        with self._lock:
+            return list(self._lines)
 
     @property
     def idle(self) -> bool:
@@ -218,10 +234,13 @@ class CommandRunner:
                 finally:
                     with self._lock:
                         self._running -= 1
+                        if (line, origin) in self._lines:
+                            self._lines.remove((line, origin))
 
             with self._lock:
                 self._queued -= 1
                 self._running += 1
+                self._lines.append((line, origin))
             self._started(line, origin)
             t = threading.Thread(target=work, name=f"sockplay-cmd {line[:30]}", daemon=True)
             t.start()
@@ -269,6 +288,7 @@ class SockplayApp(App[int]):
         Binding("ctrl+t", "next_theme", "theme", id="theme"),
         Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
         Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),
+        Binding("ctrl+c", "cancel", "cancel", priority=True, id="cancel"),
         Binding("ctrl+q", "quit", "quit", priority=True, id="quit"),
     ]
 
@@ -508,13 +528,20 @@ class SockplayApp(App[int]):
                 lines.extend(self._outcome_lines(outs[0]))
             elif outs:
                 lines.append((fold(outs), "ok"))
+                listed = count_calls(outs)
+                lines.extend(("  " + fz.addr(text), "error" if bad else "ok") for text, bad in listed)
                 last = outs[-1]
                 drained = last.errno == "EAGAIN" and r.command.name.startswith("recv")
                 if drained and any(o.errno is None for o in outs):
                     lines.append(("last = -1 EAGAIN: the queue is empty (a drain ends this way)", "note"))
+                elif listed and len(outs) <= COUNT_SHOWN:
+                    pass  # every call is listed above, the last one included
                 else:
                     lines.extend(self._outcome_lines(last, prefix="last "))
             lines.extend((fz.text(t), "ok") for t in r.lines)
+            if r.cancelled and r.command.args.get("count", 1) > 1:
+                n = len(outs)
+                lines.append((f"stopped after {n:,} of {r.command.args['count']:,} calls ({r.cancelled})", "info"))
             lines.extend(self._expect_lines(r))
         return lines
 
@@ -794,6 +821,27 @@ class SockplayApp(App[int]):
         if self.focused is line and self.screen is self.screen_stack[0]:
             self.repl.clear()  # pressed again in the REPL: clear it, as ctrl+l does in a shell
         line.focus()
+
+    def action_cancel(self) -> None:
+        """ctrl+c: stop what is pending (a blocked call, a count=N loop, a sleep) and say what it was.
+
+        Blocked calls are woken through the engine's own cancel; loops stop after their
+        current call. With nothing pending, ctrl+c copies a selection, as it does in an Input.
+        """
+        lines = [ln for ln, origin in self.runner.running_lines if origin not in SIDE_ORIGINS]
+        side = [ln for ln, origin in self.runner.running_lines if origin in SIDE_ORIGINS]
+        if not lines and not side and not self.pg.pending():
+            focused = self.focused
+            if isinstance(focused, Input) and focused.selected_text:
+                focused.action_copy()
+                return
+            self.notify("nothing is running to cancel (ctrl+q quits)", timeout=3)
+            return
+        reason = "cancelled by ctrl+c"
+        self._execute.cancel(reason)
+        woken = self.pg.cancel(reason=reason)
+        what = "; ".join(lines) or ("a keep-reading drain" if side else f"{woken} blocked call(s)")
+        self.repl.result(f"ctrl+c: cancelled {what}", "info")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -34,3 +34,20 @@ def test_importing_core_loads_no_ui_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_nothing_below_the_app_imports_the_app() -> None:
+    """core, lang and lessons never import sockplay.tui (the app sits on top; its CLIs beside it)."""
+    root = CORE.parent
+    offenders = []
+    for pkg in ("core", "lang", "lessons"):
+        for path in (root / pkg).rglob("*.py"):
+            tree = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(tree):
+                mods: list[str] = []
+                if isinstance(node, ast.Import):
+                    mods = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    mods = [node.module]
+                offenders += [f"{pkg}/{path.name}: {m}" for m in mods if m.startswith("sockplay.tui")]
+    assert offenders == []

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sockplay import lessons
+from sockplay import lessons, lessons_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = lessons.names()
@@ -113,7 +113,7 @@ def test_every_socket7_option_is_in_the_catalog() -> None:
 
 
 def test_lessons_cli_lists_every_lesson_with_its_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    assert lessons.lessons_cli(None) == 0
+    assert lessons_cli.lessons_cli(None) == 0
     out = capsys.readouterr().out
     for name in NAMES:
         le = lessons.load(name)

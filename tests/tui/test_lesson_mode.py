@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sockplay.lessons import lesson_cli, load, names, parse
+from sockplay.lessons import load, names, parse
+from sockplay.lessons_cli import lesson_cli
 from sockplay.tui.app import AppOptions
 from sockplay.tui.lesson import LessonApp, batches
 from sockplay.tui.widgets.lesson import LessonPanel, reflow

@@ -37,6 +37,7 @@ class CompletionMenu(OptionList):
     def __init__(self, *, id: str | None = "completion-menu") -> None:
         super().__init__(id=id)
         self.candidates: list[Candidate] = []
+        self.moved = False  # the person moved the highlight (Up/Down): Enter then takes a candidate
 
     @property
     def is_open(self) -> bool:
@@ -57,6 +58,7 @@ class CompletionMenu(OptionList):
         self.styles.width = width
         self.styles.height = height
         self.place(anchor, x)
+        self.moved = False  # a fresh list: Enter runs the line until Up/Down move into it
         self.display = True
         self.highlighted = 0
         self.scroll_to_highlight()
@@ -71,12 +73,14 @@ class CompletionMenu(OptionList):
 
     def close(self) -> None:
         self.candidates = []
+        self.moved = False
         self.display = False
 
     def move(self, step: int) -> None:
         """Move the highlight, wrapping round at either end."""
         if not self.candidates:
             return
+        self.moved = True
         current = self.highlighted if self.highlighted is not None else -1
         self.highlighted = (current + step) % len(self.candidates)
 

@@ -86,7 +86,8 @@ class CommandLine(Input):
     """An Input with history, completion and highlighting.
 
     Keys: Tab completes (one candidate directly, several in the dropdown); while
-    the dropdown is open Up/Down move in it, Enter/Tab take the highlighted one
+    the dropdown is open Up/Down move in it, Tab takes the highlighted one, Enter takes it only
+    once Up/Down moved into the list (else Enter runs the line as typed)
     and Escape closes it. Closed, Up/Down walk the history and Escape clears.
     """
 
@@ -155,6 +156,14 @@ class CommandLine(Input):
 
     async def _on_key(self, event: events.Key) -> None:
         key = event.key
+        if key == "enter":
+            # Taken here, in key order, not through the "enter" binding: a binding runs only once
+            # the key has bubbled back up to the app, by which time the keys typed after it
+            # (a fast typist, a burst from tmux) are already in the line and would be sent with it.
+            event.prevent_default()
+            event.stop()
+            self.submit_now()
+            return
         if key in ("up", "down", "tab", "escape"):
             event.prevent_default()
             event.stop()
@@ -195,9 +204,14 @@ class CommandLine(Input):
         self.cursor_position = len(self.value)
 
     async def action_submit(self) -> None:
-        if self.menu_open:
+        self.submit_now()
+
+    def submit_now(self) -> None:
+        """Enter: take the dropdown's highlighted candidate if the person moved into it, else run the line."""
+        if self.menu_open and self.menu is not None and self.menu.moved:
             self.accept_completion()
             return
+        self.close_menu()
         line = self.value.strip()
         self.value = ""
         self._hist_pos = None
@@ -275,6 +289,24 @@ class CommandLine(Input):
             self.open_menu(found)
         else:
             self.close_menu()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Pasted lines run one by one, as if typed; a last line with no newline stays to edit."""
+        event.stop()
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in text:
+            super()._on_paste(event)
+            return
+        *whole, rest = text.split("\n")
+        for i, piece in enumerate(whole):
+            if i == 0:
+                self.insert_text_at_cursor(piece)
+                self.submit_now()
+            else:
+                self.value = piece
+                self.submit_now()
+        self.value = rest
+        self.cursor_position = len(rest)
 
     def _on_blur(self, event: events.Blur) -> None:
         self.close_menu()
