@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.signal import Signal
+from textual.widgets import Footer, Header, Input, Static, Tab, TabbedContent, TabPane, Tabs
 
 from sockplay.core import Outcome, Playground, UsageError
 from sockplay.lang import bug
@@ -35,6 +37,7 @@ from sockplay.tui import guard, scene
 from sockplay.tui.guard import NotUTF8Input
 from sockplay.tui.palette import SockplayProvider
 from sockplay.tui.themes import DEFAULT_THEME, Notice, ThemeSpec, load_themes
+from sockplay.tui.views import BY_NAME, LIVE, VIEWS
 from sockplay.tui.widgets.base import SocketView
 from sockplay.tui.widgets.format import (
     AncillaryState,
@@ -113,6 +116,8 @@ SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
+# Commands of these groups build what a session holds: a recording starts with those that ran.
+SETUP_GROUPS = frozenset({"sockets", "options"})
 
 
 class Executors:
@@ -281,7 +286,13 @@ class SockplayApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {SockplayProvider}  # keeps the theme and system entries
 
+    # Below these sizes the live panes share one tab strip and the socket list drops its
+    # address column (classes on the screen; app.tcss says what changes).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+
     BINDINGS = [
+        *[Binding(v.key, v.action, v.name, show=False, priority=True, id=v.binding_id) for v in VIEWS],
         Binding("f1", "help", "help", id="help"),
         Binding("f2", "record", "record", id="record"),
         Binding("f4", "toggle_wire", "wire", show=False, id="wire"),  # in F1 help; the footer stays as it was
@@ -313,6 +324,10 @@ class SockplayApp(App[int]):
         self.theme_errors: list[str] = []
         self.recording: list[str] | None = None
         self.record_path: Path | None = None
+        self.setup: list[str] = []  # lines that built what the session holds (a recording starts with them)
+        self.ready_signal: Signal[dict[str, list[str]]] = Signal(self, "ready")  # readiness changed
+        self._result_listeners: list[Callable[[str, str, Any], None]] = []
+        self.live_pane = LIVE[0].focus.lstrip("#")  # the live pane shown when they share a tab strip
         self._anc_state = AncillaryState()
         self._unsubscribe: Callable[[], None] | None = None
         self._watcher: Any = None
@@ -376,9 +391,8 @@ class SockplayApp(App[int]):
                 f"switch to the {name} theme{where}",
                 lambda n=name: self.switch_theme(n),
             )
-        yield SystemCommand(
-            "Focus REPL", "put the cursor in the command line", self.action_focus_repl
-        )
+        for view in VIEWS:
+            yield SystemCommand(view.name, f"{view.help} ({view.key})", partial(self.action_view, view.name))
         yield SystemCommand(
             "Record session", "start or stop saving commands as a .sp script", self.action_record
         )
@@ -396,13 +410,22 @@ class SockplayApp(App[int]):
                         yield SendRecvPanel(id="sendrecv")
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
+        with Vertical(id="live"):
+            yield from self.compose_live()
+        yield ReplPane()
+        yield Footer()
+
+    def compose_live(self) -> ComposeResult:
+        """The live panes; on small screens they share the tab strip above them (one shows at a time).
+
+        A new live pane is one more row in views.VIEWS (live=True) and one more widget here.
+        """
+        yield Tabs(*[Tab(v.name, id="live-" + v.focus.lstrip("#")) for v in LIVE], id="live-tabs")
         with Horizontal(id="panes"):
             yield PollPane()
             yield AncillaryPane()
             yield SyscallPane()
             yield WirePane()
-        yield ReplPane()
-        yield Footer()
 
     def on_mount(self) -> None:
         if self.frozen:
@@ -411,6 +434,8 @@ class SockplayApp(App[int]):
             # how much scrolled past depends on timing; the visible lines do not (snapshots)
             self.screen.add_class("-frozen")
         self._update_subtitle()
+        self.query_one("#info", Static).can_focus = True  # alt+4 lands there; arrows scroll
+        self.show_live(self.live_pane)
         self.repl.command_line.focus()
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
         self._start_watcher()
@@ -430,6 +455,7 @@ class SockplayApp(App[int]):
             self._watcher = start()
 
     def _start_scene(self) -> None:
+        """The opening: a script (on an empty playground), or the demo scene; then the welcome."""
         if self.options.script:
             self._queue_script(self.options.script)
         elif not self.options.empty:
@@ -437,13 +463,35 @@ class SockplayApp(App[int]):
                 self._initial_select = scene.SELECT
             for line in self.options.scene if self.options.scene is not None else scene.SCENE:
                 self.run_command(line, origin="scene")
-        welcome = (
-            scene.EMPTY_WELCOME if self.options.empty and not self.options.script else scene.WELCOME
-        )
+        lines = self.welcome_lines()
+        self.runner.call(lambda: self.post_message(CommandDone("", "welcome", lines, False)))
+
+    # -- hooks for apps built on this one (lesson mode) -------------------------
+    def welcome_lines(self) -> list[tuple[str, str]]:
+        """What the REPL says once the opening commands ran: (text, kind) pairs. Override to change."""
+        if self.options.script:
+            return [(f"ran {self.options.script}: its sockets are open (ctrl+l for the REPL).", "info")]
+        welcome = scene.EMPTY_WELCOME if self.options.empty else scene.WELCOME
         if self.options.welcome is not None:  # a scene of its own (sockplay proxy) says what it is
             welcome = tuple(self.options.welcome)
-        lines = [(text, "info") for text in welcome]
-        self.runner.call(lambda: self.post_message(CommandDone("", "welcome", lines, False)))
+        return [(text, "info") for text in welcome]
+
+    def add_result_listener(self, listener: Callable[[str, str, Any], None]) -> None:
+        """Call `listener(line, origin, result)` on the command thread as each command line finishes.
+
+        `result` is what the executor returned (a list of Results) or the exception the line
+        raised; listeners run before the REPL shows the lines.
+        """
+        self._result_listeners.append(listener)
+
+    def observe(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the command thread once every line submitted before it has started.
+
+        For a view's own observations (the option form's getsockopt reads): they are
+        real, journaled calls, but not the person's commands, so they are neither echoed
+        in the REPL nor recorded, and `expect` keeps checking the person's last command.
+        """
+        self.runner.call(fn)
 
     def _queue_script(self, path: str) -> None:
         try:
@@ -482,17 +530,42 @@ class SockplayApp(App[int]):
         line = line.strip()
         if not line:
             return
-        if self.recording is not None and origin != "scene":
-            self.recording.append(line)
         self.runner.submit(line, origin, lineno)
 
     def _command_done(self, line: str, origin: str, result: Any, late: bool) -> None:
         """Runner thread: turn a result into REPL lines, then hand them to the UI."""
+        self._note_setup(line, origin, result)
+        for listener in self._result_listeners:
+            try:
+                listener(line, origin, result)
+            except Exception as exc:  # noqa: BLE001 - a listener's bug must not cost the REPL its answer
+                self.post_message(CommandDone(line, origin, [(f"internal error in a listener: {exc}", "error")], late))
         try:
             lines = self._result_lines(result)
         except Exception as exc:  # noqa: BLE001 - never lose the answer to a typed line
             lines = [(f"internal error showing the result: {type(exc).__name__}: {exc}", "error")]
         self.post_message(CommandDone(line, origin, lines, late))
+
+    def _note_setup(self, line: str, origin: str, result: Any) -> None:
+        """Runner thread: keep what a recording needs (lines that ran; setup lines that built sockets).
+
+        A line that did not parse or was misused, was cancelled, or whose expect failed is
+        left out, so a recording replays with `sockplay run` and exits 0.
+        """
+        if isinstance(result, Exception):
+            return
+        results = [r for r in (result if isinstance(result, list) else [result]) if isinstance(r, Result)]
+        for r in results:
+            if r.cancelled or any(o.errno == "EINTR" for o in r.outcomes):
+                return
+            if r.expect is not None and not r.expect.ok:
+                return
+        ok = all(o.errno is None for r in results for o in r.outcomes)
+        if ok and results and all(r.command.spec.group in SETUP_GROUPS for r in results):
+            self.setup.append(line)
+        recording = self.recording
+        if recording is not None and origin not in ("scene", "welcome"):
+            recording.append(line)
 
     def _command_started(self, line: str, origin: str) -> None:
         self.freezer.command_started()
@@ -722,14 +795,32 @@ class SockplayApp(App[int]):
                                                     getattr(msg, "reads_continue", False))
             if msg.ready:
                 self.ready.update(msg.ready)
+            if msg.calls:
+                self._learn_pairs(msg.calls)
             if msg.ready or msg.sockets_changed:
                 self.refresh_sockets()
+            if msg.ready:
+                self.ready_signal.publish(self.ready)
             if msg.calls:
                 for view in self._socket_views():
                     view.journal_calls(msg.calls)
         for name in msg.accept_ready:
             if name in self.auto_accept:
                 self.run_command(f"accept {name}", origin="auto-accept")
+
+    def _learn_pairs(self, calls: list[Any]) -> None:
+        """Socketpair partners by name: unnamed unix sockets cannot be told apart by address."""
+        pairs = self.socket_list.pairs
+        for ev in calls:
+            out = ev.outcome
+            if out.syscall == "socketpair" and out.errno is None and len(out.new_sockets) == 2:
+                a, b = out.new_sockets
+                pairs[a], pairs[b] = b, a
+            elif out.syscall in ("socket", "accept", "close"):
+                for name in [*out.new_sockets, ev.sock]:
+                    mate = pairs.pop(name, None) if name else None
+                    if mate is not None and pairs.get(mate) == name:
+                        del pairs[mate]
 
     def _socket_views(self) -> list[SocketView]:
         """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
@@ -815,6 +906,55 @@ class SockplayApp(App[int]):
         ]
         info_view.update("\n".join(f"{k:<9} {v}" for k, v in rows))
 
+    # -- views and sizes ------------------------------------------------------------
+    def action_view(self, name: str) -> None:
+        """Go to a view by its name in views.VIEWS: show its tab, put the cursor where one types."""
+        view = BY_NAME.get(name)
+        if view is None:
+            return
+        if self.screen is not self.screen_stack[0]:
+            self.pop_screen()  # from F1 or a dialog straight to the view
+        if view.tab is not None:
+            self.query_one("#tabs", TabbedContent).active = view.tab
+        if view.live:
+            self.show_live(view.focus.lstrip("#"))
+        target = self.query_one(view.focus)
+        self.call_after_refresh(target.focus)  # the tab switch must show the widget first
+
+    def go_to_option(self, option: str) -> bool:
+        """The Options view with the cursor on `option`'s row; False when the selected socket has no such row."""
+        form = self.query_one(OptionsForm)
+        if form.group is None or option not in form.group.by_name:
+            return False
+        if self.screen is not self.screen_stack[0]:
+            self.pop_screen()
+        self.query_one("#tabs", TabbedContent).active = "tab-options"
+        self.call_after_refresh(form.go_to, option)
+        return True
+
+    def show_live(self, pane_id: str) -> None:
+        """Which live pane shows when they share the tab strip (small screens)."""
+        self.live_pane = pane_id
+        for pane in self.query(".live-pane"):
+            pane.set_class(pane.id == pane_id, "-active")
+        tabs = self.query_one("#live-tabs", Tabs)
+        if tabs.active != "live-" + pane_id:
+            tabs.active = "live-" + pane_id
+
+    @on(Tabs.TabActivated, "#live-tabs")
+    def _live_tab(self, msg: Tabs.TabActivated) -> None:
+        msg.stop()
+        if msg.tab is not None and msg.tab.id:
+            self.show_live(msg.tab.id.removeprefix("live-"))
+
+    def on_resize(self) -> None:
+        """A new size: the socket list drops or regains its address column (breakpoint classes do the rest)."""
+        self.call_after_refresh(self._fit_size)
+
+    def _fit_size(self) -> None:
+        if self.query(SocketList):
+            self.socket_list.set_compact(self.size.width < 110)
+
     # -- actions ---------------------------------------------------------------
     def action_focus_repl(self) -> None:
         line = self.repl.command_line
@@ -847,18 +987,27 @@ class SockplayApp(App[int]):
         self.push_screen(HelpScreen())
 
     def action_record(self) -> None:
+        """F2: start recording, or stop and save a script that `sockplay run` replays.
+
+        The script starts with the setup lines that built what the session held when
+        recording began (the scene, or the commands typed), so it stands on its own.
+        """
         if self.recording is None:
+            self._record_setup = list(self.setup)
             self.recording = []
             self.notify("recording: every command from now on goes into a .sp script (F2 stops)")
         else:
             lines, self.recording = self.recording, None
+            setup = getattr(self, "_record_setup", [])
             stamp = time.strftime("%Y%m%d-%H%M%S")
             path = Path.cwd() / f"sockplay-{stamp}.sp"
+            text = "# recorded by sockplay; replay with: sockplay run " + path.name + "\n"
+            if setup:
+                text += "# setup: what the session held when recording began\n"
+                text += "".join(f"{ln}\n" for ln in setup) + "\n# recorded\n"
+            text += "".join(f"{ln}\n" for ln in lines)
             try:
-                path.write_text(
-                    "# recorded by sockplay\n" + "".join(f"{ln}\n" for ln in lines),
-                    encoding="utf-8",
-                )
+                path.write_text(text, encoding="utf-8")
             except OSError as exc:
                 self.notify(f"could not save the recording: {exc}", severity="error", markup=False)
             else:

@@ -1,10 +1,11 @@
 """Command palette (ctrl+p): every command of the language and every socket option.
 
-Choosing an entry never runs anything: it puts a line into the REPL's command
-line for the person to edit and send, so the palette teaches the language
-instead of hiding it. Commands bring their example (aimed at the selected socket
-when the command takes one); options bring `getsockopt SELECTED OPTION`, or
-`help OPTION` when no socket is selected. Both tables are read as they are, so a
+Choosing an entry never runs anything. A command puts its example into the
+REPL's command line (aimed at the selected socket when the command takes one)
+for the person to edit and send, so the palette teaches the language instead of
+hiding it. An option takes the person to its row in the Options view; when the
+selected socket has no such row (or none is selected) it fills
+`getsockopt SELECTED OPTION` or `help OPTION` instead. Both tables are read as they are, so a
 new command or option row shows up here with no change.
 """
 
@@ -21,7 +22,8 @@ from sockplay.core import catalog
 from sockplay.lang import commands
 from sockplay.lang.completer import first_sentence
 
-Entry = tuple[str, str, Callable[[], str]]  # (display, help, line to put in the REPL)
+# (display, help, line to put in the REPL, option whose form row to go to or None)
+Entry = tuple[str, str, Callable[[], str], str | None]
 
 
 def command_line_for(spec: commands.CommandSpec, selected: str | None) -> str:
@@ -56,6 +58,7 @@ class SockplayProvider(Provider):
                     spec.usage,
                     first_sentence(spec.help, 100),
                     lambda spec=spec: command_line_for(spec, self._selected()),
+                    None,
                 )
             )
         for row in catalog.OPTIONS:
@@ -65,9 +68,17 @@ class SockplayProvider(Provider):
                     f"{row.name}  ({row.kind}, {level})",
                     first_sentence(row.help, 100),
                     lambda row=row: option_line_for(row, self._selected()),
+                    row.name,
                 )
             )
         return out
+
+    def _choose(self, make_line: Callable[[], str], option: str | None) -> None:
+        """An option goes to its form row when it has one; everything else fills the REPL."""
+        go = getattr(self.app, "go_to_option", None)
+        if option is not None and go is not None and go(option):
+            return
+        self._fill(make_line)
 
     def _fill(self, make_line: Callable[[], str]) -> None:
         """Put the line in the REPL input, cursor at the end, ready to edit."""
@@ -78,20 +89,20 @@ class SockplayProvider(Provider):
         line.focus()
 
     async def discover(self) -> Hits:
-        for display, help_text, make_line in self.entries():
+        for display, help_text, make_line, option in self.entries():
             yield DiscoveryHit(
-                Text(display), partial(self._fill, make_line), text=display, help=help_text
+                Text(display), partial(self._choose, make_line, option), text=display, help=help_text
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for display, help_text, make_line in self.entries():
+        for display, help_text, make_line, option in self.entries():
             score = matcher.match(display)
             if score > 0:
                 yield Hit(
                     score,
                     matcher.highlight(display),
-                    partial(self._fill, make_line),
+                    partial(self._choose, make_line, option),
                     text=display,
                     help=help_text,
                 )

@@ -11,6 +11,7 @@ from sockplay.core import catalog
 from sockplay.lang import commands
 from sockplay.tui.app import SockplayApp
 from sockplay.tui.palette import SockplayProvider, command_line_for, option_line_for
+from sockplay.tui.widgets.options_form import OptionsForm
 
 from .conftest import SIZE
 from .pilot import wait_for
@@ -37,13 +38,13 @@ async def test_provider_lists_every_command_and_option(make_app) -> None:
     app = make_app(empty=True)
     async with app.run_test(size=SIZE):
         provider = SockplayProvider(app.screen)
-        shown = [display for display, _help, _line in provider.entries()]
+        shown = [display for display, _help, _line, _opt in provider.entries()]
         for spec in commands.COMMANDS:
             assert spec.usage in shown, spec.name
         for row in catalog.OPTIONS:
             assert any(d.startswith(row.name + "  (") for d in shown), row.name
         assert len(shown) == len(commands.COMMANDS) + len(catalog.OPTIONS)
-        helps = {d: h for d, h, _ in provider.entries()}
+        helps = {d: h for d, h, _, _ in provider.entries()}
         assert helps[commands.command("recv").usage]  # every entry says what it does
 
 
@@ -59,7 +60,7 @@ def test_lines_aim_at_the_selected_socket() -> None:
     assert option_line_for(rcvbuf, None) == "help SO_RCVBUF"
 
 
-async def test_choosing_an_option_fills_getsockopt_for_the_selected_socket(make_app) -> None:
+async def test_choosing_an_option_takes_you_to_its_row(make_app) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
@@ -77,13 +78,20 @@ async def test_choosing_an_option_fills_getsockopt_for_the_selected_socket(make_
         assert results.highlighted == target
         await pilot.press("enter")
         assert await wait_for(lambda: not isinstance(app.screen, CommandPalette))
-        line = app.repl.command_line
-        assert line.value == "getsockopt c1 SO_RCVBUF"
-        assert app.focused is line and line.cursor_position == len(line.value)
-        # nothing ran: the person edits and sends it
+        form = app.query_one(OptionsForm)
+        row = form.group.by_name["SO_RCVBUF"]
+        assert await wait_for(lambda: app.focused is row.control)
+        assert app.query_one("#tabs").active == "tab-options"
+        # nothing ran: no command was echoed for it
         assert "sockplay> getsockopt c1 SO_RCVBUF" not in [
             s.text.rstrip() for s in app.repl.log_widget.lines
         ]
+        # an option the selected socket has no row for (a unix option on TCP) fills the REPL instead
+        await open_palette(pilot, "SO_PASSCRED")
+        assert await wait_for(lambda: bool(hits(app)) and "SO_PASSCRED" in hits(app)[0])
+        await pilot.press("enter")
+        assert await wait_for(lambda: app.repl.command_line.value == "getsockopt c1 SO_PASSCRED")
+        assert app.focused is app.repl.command_line
 
 
 async def test_choosing_a_command_fills_its_example_and_themes_stay(make_app) -> None:

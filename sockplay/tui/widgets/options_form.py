@@ -26,11 +26,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static, Switch
+from textual.widgets import Input, Label, Static, Switch, TabbedContent, Tabs
 
 from sockplay.core import catalog, codecs
 from sockplay.core.catalog import OptionRow
 from sockplay.core.errors import UsageError
+from sockplay.lang.executor import example_value
 from sockplay.tui.widgets.base import SocketView
 
 LEVEL_TITLES = {"SOL_SOCKET": "Socket", "IPPROTO_TCP": "TCP", "IPPROTO_IP": "IP", "IPPROTO_IPV6": "IPv6"}
@@ -127,6 +128,60 @@ NAME_WIDTH = 25  # SO_ATTACH_REUSEPORT_CBPF and a space
 CONTROL_WIDTH = 13  # the control's 12 cells and a space
 
 
+PLACEHOLDER_WIDTH = 11  # the Input's 12 cells less the cursor's
+
+
+def placeholder(row: OptionRow) -> str:
+    """A real example, marked as one (`e.g. on,0`), elided with … rather than cut mid-word."""
+    text = f"e.g. {example_value(row)}"
+    return text if len(text) <= PLACEHOLDER_WIDTH else text[: PLACEHOLDER_WIDTH - 1] + "…"
+
+
+class OptInput(Input):
+    """An option's value field: Escape puts back what it held and leaves; `/` goes to the filter."""
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.before = self.value
+        super()._on_focus(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in ("escape", "slash"):
+            event.prevent_default()
+            event.stop()
+            form = next((a for a in self.ancestors if isinstance(a, OptionsForm)), None)
+            if event.key == "escape":
+                self.value = getattr(self, "before", "")
+                if form is not None:
+                    form.leave()
+            elif form is not None:
+                form.action_focus_filter()
+            return
+        await super()._on_key(event)
+
+
+class FilterInput(Input):
+    """The form's filter: Escape puts back the filter it had and leaves the form's fields."""
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self.before = self.value
+        super()._on_focus(event)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.prevent_default()
+            event.stop()
+            self.value = getattr(self, "before", "")
+            form = next((a for a in self.ancestors if isinstance(a, OptionsForm)), None)
+            if form is not None:
+                form.leave()
+            return
+        if event.key == "slash":  # already here: `/` is no filter character
+            event.prevent_default()
+            event.stop()
+            return
+        await super()._on_key(event)
+
+
 class OptionLine(Widget):
     """One option: its name and the kernel's answer drawn by the line itself, the control its only child.
 
@@ -142,9 +197,9 @@ class OptionLine(Widget):
         elif row.kind == "bool":
             self.control = Switch(animate=False, classes="opt-switch")
         else:
-            c = codecs.codec(row.kind)
-            hint = c.help.split(",")[0].split(";")[0].split("(")[0].strip()
-            self.control = Input(placeholder=hint, compact=True, classes="opt-input", select_on_focus=False)
+            self.control = OptInput(
+                placeholder=placeholder(row), compact=True, classes="opt-input", select_on_focus=False
+            )
         super().__init__(self.control, classes="opt-line")
         self.detail = Content("")
         self.haystack = f"{row.name} {row.short} {row.help}".lower()
@@ -239,7 +294,7 @@ class OptionsForm(SocketView, Vertical):
 
     def compose(self):
         with Horizontal(id="opt-top"):
-            yield Input(placeholder="filter: e.g. rcv_", id="opt-filter", compact=True)
+            yield FilterInput(placeholder="filter: e.g. rcv_", id="opt-filter", compact=True)
             yield Static(HINT, id="opt-hint", markup=False)
             yield Label("auto-accept", id="opt-accept-label")
             yield Switch(animate=False, id="opt-accept")
@@ -493,9 +548,9 @@ class OptionsForm(SocketView, Vertical):
                 except Exception:  # noqa: BLE001 - closed meanwhile: its states are dropped anyway
                     return
 
-        runner = getattr(app, "runner", None)
-        if runner is not None:
-            runner.call(read)
+        observe = getattr(app, "observe", None)
+        if observe is not None:
+            observe(read)
         else:  # an app without a command thread: go through the command language
             app.run_command("; ".join(f"getsockopt {name} {o}" for o in options), origin="form")
 
@@ -508,6 +563,10 @@ class OptionsForm(SocketView, Vertical):
             return False
 
     def on_show(self, _event: events.Show) -> None:
+        self.schedule_read()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """A taller form shows more rows: read the ones that came into view."""
         self.schedule_read()
 
     # -- actions from the person ----------------------------------------------
@@ -589,6 +648,31 @@ class OptionsForm(SocketView, Vertical):
 
     def action_focus_filter(self) -> None:
         self.query_one("#opt-filter", Input).focus()
+
+    def leave(self) -> None:
+        """Escape: out of the form's fields, onto the detail's tab strip (arrows switch tabs)."""
+        tabs = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        target = tabs.query_one(Tabs) if tabs is not None else None
+        if target is not None:
+            target.focus()
+        else:
+            self.screen.set_focus(None)
+
+    def go_to(self, option: str) -> bool:
+        """Put the cursor on `option`'s row (clearing a filter that hides it); False if it has none here."""
+        if self.group is None:
+            return False
+        line = self.group.by_name.get(option)
+        if line is None:
+            return False
+        flt = self.query_one("#opt-filter", Input)
+        if flt.value and not line.display:
+            flt.value = ""
+            self.group.apply_filter("")
+        line.control.focus()
+        self.call_after_refresh(lambda: self.query_one(OptionRows).scroll_to_widget(line, animate=False))
+        self.schedule_read()
+        return True
 
     def action_reread(self) -> None:
         self._read_visible(force=True)

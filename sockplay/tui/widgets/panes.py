@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections import deque
 from collections.abc import Sequence
 
 from rich.highlighter import Highlighter
@@ -104,12 +105,16 @@ class EventPane(Log):
         wrap: bool = False,
         id: str | None = None,
     ) -> None:
-        super().__init__(highlight=True, max_lines=self.DEFAULT_MAX_LINES, id=id)
+        # "live-pane": on small screens the live panes share one tab strip (app.tcss)
+        super().__init__(highlight=True, max_lines=self.DEFAULT_MAX_LINES, id=id, classes="live-pane")
         self.wrap = wrap
         self.highlighter = PaneHighlighter(rules)
         self.border_title = title
         self.folded = 0
         self.total = 0
+        # the lines as they came, unwrapped: a new width rewraps them all (bounded like the Log)
+        self.raw: deque[str] = deque(maxlen=self.DEFAULT_MAX_LINES)
+        self._wrap_width = 0
 
     def on_mount(self) -> None:
         self.highlighter.set_theme(self.app.current_theme)
@@ -128,17 +133,31 @@ class EventPane(Log):
         if not lines and not folded:
             return
         self.total += len(lines) + folded
-        out = self._wrapped(lines) if self.wrap else list(lines)
+        new = list(lines)
         if folded:
             self.folded += folded
-            out.insert(0, f"{FOLD_PREFIX}{folded:,} more folded (shown: the latest {len(lines):,})")
-        self.write_lines(out)
+            new.insert(0, f"{FOLD_PREFIX}{folded:,} more folded (shown: the latest {len(lines):,})")
+        self.raw.extend(new)
+        self.write_lines(self._wrapped(new) if self.wrap else new)
         self.border_subtitle = (
             f"{self.total:,} · folded {self.folded:,}" if self.folded else f"{self.total:,}"
         )
 
+    def on_resize(self) -> None:
+        """A new width rewraps every kept line, so old lines never keep a narrow wrapping."""
+        width = self.scrollable_content_region.width
+        if not self.wrap or width == self._wrap_width or width <= 0:
+            return
+        first = self._wrap_width == 0
+        self._wrap_width = width
+        if first and not self.raw:
+            return
+        self.clear()
+        self.write_lines(self._wrapped(list(self.raw)))
+
     def reset(self) -> None:
         """Empty the pane and its counters."""
+        self.raw.clear()
         self.clear()
         self.folded = self.total = 0
         self.border_subtitle = ""
@@ -146,8 +165,9 @@ class EventPane(Log):
     def _wrapped(self, lines: Sequence[str]) -> list[str]:
         """Long lines broken at spaces into indented continuation lines (a Log cannot wrap)."""
         width = self.scrollable_content_region.width - 1
-        if width < 20:
-            return list(lines)
+        if width < 1:
+            return list(lines)  # not laid out yet: on_resize wraps them once it is
+        width = max(width, 8)
         out: list[str] = []
         for line in lines:
             if len(line) <= width:
@@ -161,7 +181,8 @@ class EventPane(Log):
                         width,
                         subsequent_indent=indent,
                         break_on_hyphens=False,
-                        break_long_words=False,
+                        # a word longer than the pane is split, never hidden past the edge
+                        break_long_words=True,
                     )
                 )
         return out
@@ -175,7 +196,7 @@ class PollPane(EventPane):
     """
 
     def __init__(self, *, id: str | None = "poll-pane") -> None:
-        super().__init__("Poll events · polled 0.05–0.5 s", POLL_RULES, id=id)
+        super().__init__("Poll events · polled 0.05–0.5 s", POLL_RULES, wrap=True, id=id)
 
 
 class AncillaryPane(EventPane):

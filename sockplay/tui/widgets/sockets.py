@@ -24,12 +24,27 @@ COLUMNS = (
 )
 
 
-def peer_label(info: Mapping[str, Any], infos: Sequence[Mapping[str, Any]], fz: Freezer) -> str:
-    """`127.0.0.1:41234 → a1`: the peer shown by name when it is one of ours."""
+def peer_label(
+    info: Mapping[str, Any],
+    infos: Sequence[Mapping[str, Any]],
+    fz: Freezer,
+    pairs: Mapping[str, str] | None = None,
+) -> str:
+    """`127.0.0.1:41234 → a1`: the peer shown by name when it is one of ours.
+
+    Unnamed unix sockets all look alike by address, so a socketpair's peer comes
+    from `pairs` (the names each socketpair call made), never from the address.
+    """
     local, peer = info.get("local", ""), info.get("peer", "")
     if not peer:
         return fz.addr(local)
-    exact = [i["name"] for i in infos if i.get("local") == peer and i.get("peer") == local]
+    mate = (pairs or {}).get(info["name"])
+    if mate is not None and any(i["name"] == mate for i in infos):
+        return f"{fz.addr(local)} → {mate}"
+    if peer == "(unnamed)":
+        return f"{local} → {peer}"  # which unnamed socket it is cannot be told from addresses
+    me = info["name"]
+    exact = [i["name"] for i in infos if i.get("local") == peer and i.get("peer") == local and i["name"] != me]
     listener = [i["name"] for i in infos if i.get("local") == peer and i.get("state") == "LISTEN"]
     other = [i["name"] for i in infos if i.get("local") == peer and i["name"] != info["name"]]
     names = exact or listener or other
@@ -51,11 +66,35 @@ class SocketList(DataTable):
         self.border_title = "Sockets"
         self._rows: dict[str, tuple[str, ...]] = {}
         self.ready_style = "bold green"
+        self.pairs: dict[str, str] = {}  # socketpair partners by name (set by the app)
+        self.compact = False  # narrow screens: no address column (the detail title shows it)
+        self._columns: tuple[tuple[str, str], ...] = ()
 
     def on_mount(self) -> None:
+        self._set_columns()
+
+    def _set_columns(self) -> None:
         widths = {"name": 6, "kind": 5, "addr": 22, "state": 6, "ready": 7}
-        for key, label in COLUMNS:
+        cols = tuple(c for c in COLUMNS if not (self.compact and c[0] == "addr"))
+        if cols == self._columns:
+            return
+        keep = self.selected
+        self.clear(columns=True)
+        self._columns = cols
+        for key, label in cols:
             self.add_column(label, key=key, width=widths[key])
+        rows, self._rows = self._rows, {}
+        for name, cells in rows.items():
+            self.add_row(*self._cells(cells), key=name)
+            self._rows[name] = cells
+        if keep is not None:
+            self.select(keep)
+
+    def set_compact(self, compact: bool) -> None:
+        """Narrow screens drop the address column rather than cut addresses (and their numbers)."""
+        if compact != self.compact:
+            self.compact = compact
+            self._set_columns()
 
     def update_rows(
         self, infos: Sequence[Mapping[str, Any]], ready: Mapping[str, Sequence[str]], fz: Freezer
@@ -71,7 +110,7 @@ class SocketList(DataTable):
                 cells = (
                     name,
                     kind,
-                    peer_label(info, infos, fz),
+                    peer_label(info, infos, fz, self.pairs),
                     short_state(info.get("state", "")),
                     ready_badge(ready.get(name, ())),
                 )
@@ -88,7 +127,7 @@ class SocketList(DataTable):
                 self.add_row(*self._cells(cells), key=name)
             elif old != cells:
                 for (key, _), new, was in zip(COLUMNS, cells, old, strict=True):
-                    if new != was:
+                    if new != was and any(k == key for k, _ in self._columns):
                         self.update_cell(name, key, self._cell(key, new))
             current[name] = cells
         if before_name in current:
@@ -98,7 +137,8 @@ class SocketList(DataTable):
             self.move_cursor(row=self.row_count - 1)
 
     def _cells(self, cells: tuple[str, ...]) -> list[Any]:
-        return [self._cell(key, value) for (key, _), value in zip(COLUMNS, cells, strict=True)]
+        shown = {k for k, _ in self._columns}
+        return [self._cell(key, value) for (key, _), value in zip(COLUMNS, cells, strict=True) if key in shown]
 
     def _cell(self, key: str, value: str) -> Any:
         if key == "name":
