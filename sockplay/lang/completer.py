@@ -67,7 +67,12 @@ _WIRE_META = {
 def first_sentence(text: str, limit: int = 70) -> str:
     """The first sentence of a help text, cut to fit beside a completion."""
     cut = text.split(". ")[0].rstrip(".")
-    return cut if len(cut) <= limit else cut[: limit - 1] + "…"
+    if len(cut) <= limit:
+        return cut
+    head = cut[: limit - 1]
+    if " " in head and not cut[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]  # never a cut word: elide at the last word boundary
+    return head.rstrip(" ,;:") + "…"
 
 
 def sysctl_keys() -> list[Candidate]:

@@ -297,7 +297,7 @@ class SockplayApp(App[int]):
         Binding("f2", "record", "record", id="record"),
         Binding("f4", "toggle_wire", "wire", show=False, id="wire"),  # in F1 help; the footer stays as it was
         Binding("ctrl+t", "next_theme", "theme", id="theme"),
-        Binding("ctrl+l", "focus_repl", "REPL", priority=True, id="focus-repl"),
+        Binding("ctrl+l", "focus_repl", "REPL", show=False, priority=True, id="focus-repl"),
         Binding("colon", "focus_repl", "REPL", show=False, id="focus-repl-colon"),
         Binding("ctrl+c", "cancel", "cancel", priority=True, id="cancel"),
         Binding("ctrl+q", "quit", "quit", priority=True, id="quit"),
@@ -435,6 +435,7 @@ class SockplayApp(App[int]):
             self.screen.add_class("-frozen")
         self._update_subtitle()
         self.query_one("#info", Static).can_focus = True  # alt+4 lands there; arrows scroll
+        self.repl.command_line.placeholder = self.repl_placeholder()
         self.show_live(self.live_pane)
         self.repl.command_line.focus()
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
@@ -476,11 +477,17 @@ class SockplayApp(App[int]):
             welcome = tuple(self.options.welcome)
         return [(text, "info") for text in welcome]
 
+    def repl_placeholder(self) -> str:
+        """The command line's grey hint; an example only where its socket exists. Override to change."""
+        if self.options.empty or self.options.script:
+            return "type a command: socketpair a b · help · Tab completes · Up/Down for history"
+        return "type a command: send c1 hello · help · Tab completes · Up/Down for history"
+
     def add_result_listener(self, listener: Callable[[str, str, Any], None]) -> None:
         """Call `listener(line, origin, result)` on the command thread as each command line finishes.
 
         `result` is what the executor returned (a list of Results) or the exception the line
-        raised; listeners run before the REPL shows the lines.
+        raised; listeners run after the REPL's lines for it are posted.
         """
         self._result_listeners.append(listener)
 
@@ -535,16 +542,16 @@ class SockplayApp(App[int]):
     def _command_done(self, line: str, origin: str, result: Any, late: bool) -> None:
         """Runner thread: turn a result into REPL lines, then hand them to the UI."""
         self._note_setup(line, origin, result)
-        for listener in self._result_listeners:
-            try:
-                listener(line, origin, result)
-            except Exception as exc:  # noqa: BLE001 - a listener's bug must not cost the REPL its answer
-                self.post_message(CommandDone(line, origin, [(f"internal error in a listener: {exc}", "error")], late))
         try:
             lines = self._result_lines(result)
         except Exception as exc:  # noqa: BLE001 - never lose the answer to a typed line
             lines = [(f"internal error showing the result: {type(exc).__name__}: {exc}", "error")]
         self.post_message(CommandDone(line, origin, lines, late))
+        for listener in self._result_listeners:
+            try:
+                listener(line, origin, result)
+            except Exception as exc:  # noqa: BLE001 - a listener's bug must not cost the REPL its answer
+                self.post_message(CommandDone(line, origin, [(f"internal error in a listener: {exc}", "error")], late))
 
     def _note_setup(self, line: str, origin: str, result: Any) -> None:
         """Runner thread: keep what a recording needs (lines that ran; setup lines that built sockets).
@@ -914,6 +921,8 @@ class SockplayApp(App[int]):
             return
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()  # from F1 or a dialog straight to the view
+        # where sockets and detail cannot both show (a cramped lesson), the view picks which
+        self.screen.set_class(view.tab is not None, "-detail")
         if view.tab is not None:
             self.query_one("#tabs", TabbedContent).active = view.tab
         if view.live:
@@ -928,6 +937,7 @@ class SockplayApp(App[int]):
             return False
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()
+        self.screen.set_class(True, "-detail")
         self.query_one("#tabs", TabbedContent).active = "tab-options"
         self.call_after_refresh(form.go_to, option)
         return True
@@ -951,9 +961,15 @@ class SockplayApp(App[int]):
         """A new size: the socket list drops or regains its address column (breakpoint classes do the rest)."""
         self.call_after_refresh(self._fit_size)
 
+    COMPACT_BELOW = 110  # columns: below this the socket list drops its address column
+    CRAMPED_BELOW = 0  # columns: below this sockets and detail take turns (lesson mode sets it)
+
     def _fit_size(self) -> None:
-        if self.query(SocketList):
-            self.socket_list.set_compact(self.size.width < 110)
+        if not self.query(SocketList):
+            return
+        narrow = self.size.width < self.COMPACT_BELOW
+        self.socket_list.set_compact(narrow)
+        self.screen.set_class(self.size.width < self.CRAMPED_BELOW, "-cramped")
 
     # -- actions ---------------------------------------------------------------
     def action_focus_repl(self) -> None:

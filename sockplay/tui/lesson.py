@@ -26,7 +26,7 @@ from sockplay.lang.executor import Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
 from sockplay.lessons import Lesson
-from sockplay.tui.app import AppOptions, CommandDone, SockplayApp
+from sockplay.tui.app import AppOptions, SockplayApp
 from sockplay.tui.widgets.lesson import LessonPanel, StepRecord
 
 ORIGIN = "lesson"
@@ -53,8 +53,13 @@ class LessonRestarted(Message):
 class LessonApp(SockplayApp):
     """The playground with a lesson panel; the stepping state lives here, the drawing in the panel."""
 
+    # The lesson panel takes 40 columns: the rest adapts as a 40-column-narrower screen would.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (150, "-wide")]
+    COMPACT_BELOW = 150
+    CRAMPED_BELOW = 100
+
     BINDINGS = [
-        Binding("ctrl+n", "lesson_next", "next step", priority=True, id="lesson-next-anywhere"),
+        Binding("ctrl+n", "lesson_next", "next step", show=False, priority=True, id="lesson-next-anywhere"),
         Binding("f3", "focus_lesson", "lesson", show=False, id="focus-lesson"),
     ]
 
@@ -83,6 +88,7 @@ class LessonApp(SockplayApp):
         self._left = 0.0  # countdown seconds left when paused
         self._deadline: float | None = None
         self._timer: Timer | None = None
+        self.add_result_listener(self._lesson_result)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> Any:
@@ -107,20 +113,21 @@ class LessonApp(SockplayApp):
         if self.auto is not None:
             self.call_after_refresh(self._start_countdown)  # count from when the screen shows
 
-    def _start_scene(self) -> None:
+    def welcome_lines(self) -> list[tuple[str, str]]:
         """No demo scene: a welcome that says how to step instead."""
         n = len(self.lesson.steps)
-        lines = [
+        return [
             (f"Lesson: {self.lesson.title} ({n} step{'s' if n != 1 else ''}).", "info"),
             ("Enter in the lesson panel (or ctrl+n from anywhere) runs a step; "
              "type your own commands here between steps (f3 returns to the panel).", "info"),
         ]
-        self.runner.call(lambda: self.post_message(CommandDone("", "welcome", lines, False)))
+
+    def repl_placeholder(self) -> str:
+        return "your own commands between steps · help · Tab completes · Up/Down for history"
 
     # -- running lines ---------------------------------------------------------
-    def _command_done(self, line: str, origin: str, result: Any, late: bool) -> None:
-        """Runner thread: the REPL gets its lines as usual, the stepper gets the raw result."""
-        super()._command_done(line, origin, result, late)
+    def _lesson_result(self, line: str, origin: str, result: Any) -> None:
+        """Runner thread (a result listener): the stepper gets the raw result of its own lines."""
         if origin == ORIGIN:
             self.post_message(LessonLineDone(line, result))
 

@@ -2,11 +2,18 @@
 
 The language part is generated from the command table (usage, first sentence of
 help, example), so it never drifts from what the parser accepts. Built as rich
-Text rather than markup: usages are full of `[OPTIONAL]` brackets.
+renderables rather than markup (usages are full of `[OPTIONAL]` brackets), in
+two-column grids so a description wraps at word boundaries under itself, at any
+width the box gets (it is never wider than the screen).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,28 +23,32 @@ from textual.widgets import Static
 
 from sockplay.lang import commands
 from sockplay.lang.completer import first_sentence
+from sockplay.tui.views import VIEWS
 
-START = [
-    "sockplay opens real sockets and makes real system calls. Type commands in the",
-    "REPL pane at the bottom; every click in a form is shown there as the command it ran.",
-    "",
-    "  send c1 hello        the starting scene's TCP pair is c1 (client) and a1 (accepted)",
-    "  recv a1 2 peek       look at the first 2 bytes without taking them",
-    "  recv a1 5            now take them; watch the Poll events pane lose POLLIN",
-    "  help SO_RCVBUF       explain an option; `help` alone lists the topics",
-    "",
-    "`sockplay --empty` starts with no sockets; `sockplay FILE.sp` runs a script first.",
+START = (
+    "sockplay opens real sockets and makes real system calls. Type commands in the REPL pane at "
+    "the bottom; every click in a form is shown there as the command it ran."
+)
+EXAMPLES = [
+    ("send c1 hello", "the starting scene's TCP pair is c1 (client) and a1 (accepted)"),
+    ("recv a1 2 peek", "look at the first 2 bytes without taking them"),
+    ("recv a1 5", "now take them; watch the Poll events pane lose POLLIN"),
+    ("help SO_RCVBUF", "explain an option; `help` alone lists the topics"),
 ]
+START_END = "`sockplay --empty` starts with no sockets; `sockplay FILE.sp` runs a script first."
 
 KEYS = [
-    ("Tab", "complete the word (Up/Down pick, Enter/Tab take, Escape closes the list)"),
+    ("Tab", "complete the word (Up/Down move into the list, then Enter or Tab takes one; Escape closes it)"),
     ("Up / Down", "walk the history (kept between runs); Right takes the grey suggestion"),
-    ("Escape", "clear the command line"),
+    ("Enter", "run the line (pasted lines run one by one)"),
+    ("Escape", "clear the command line; in a form field: put back its value and leave the field"),
     ("shift+tab", "leave the REPL for the panes (Tab stays in the REPL: it completes)"),
     ("ctrl+l", "back to the REPL from anywhere (again: clear the REPL output)"),
-    ("ctrl+p", "command palette: every command and option, and the themes"),
+    ("ctrl+c", "cancel what is running: a blocked call, a count=N loop, a sleep"),
+    ("ctrl+p", "command palette: every view, command and option, and the themes"),
+    ("/", "in the Options view: go to its filter"),
     ("F1", "this help"),
-    ("F2", "record: start, then stop to save the commands as ./sockplay-DATE.sp"),
+    ("F2", "record: start, then stop to save a script that sockplay run replays"),
     ("F4", "the Wire pane (packets on loopback) in place of Ancillary, or back"),
     ("ctrl+t", "next theme"),
     ("ctrl+q", "quit"),
@@ -59,34 +70,40 @@ GROUP_TITLES = {
 }
 
 
-def help_text() -> Text:
-    """The whole help page; the command section comes from the command table."""
-    out = Text()
+def _pairs(rows: list[tuple[str, str]], key_width: int) -> Table:
+    """Two columns; the second wraps at word boundaries under itself, never under the first."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(width=key_width, no_wrap=True, style="bold")
+    grid.add_column(ratio=1, overflow="fold")
+    for key, what in rows:
+        grid.add_row(key, what)
+    return Padding(grid, (0, 0, 0, 2))
+
+
+def help_text() -> Group:
+    """The whole help page; the command section comes from the command table, the views from views.py."""
     head = "bold underline"
-    out.append("Getting started\n", head)
-    out.append("\n".join(START) + "\n\n")
-    out.append("Keys\n", head)
-    for key, what in KEYS:
-        out.append(f"  {key:<12}", "bold")
-        out.append(what + "\n")
-    out.append("\nPanes\n", head)
-    for pane, what in PANES:
-        out.append(f"  {pane:<14}", "bold")
-        out.append(what + "\n")
-    out.append("  In a flood each pane keeps the latest lines and folds the rest into a counter.\n")
-    out.append("\nThe language", head)
-    out.append("   one command per line; words split like a shell; # starts a comment\n")
+    parts: list[Any] = [Text("Getting started", head), Text(START), _pairs(EXAMPLES, 15), Text(START_END), Text("")]
+    parts.append(Text("Views (each is also a palette entry under its name)", head))
+    parts.append(_pairs([(f"{v.key}  {v.name}", v.help) for v in VIEWS], 20))
+    parts += [Text(""), Text("Keys", head), _pairs(KEYS, 12), Text("")]
+    parts.append(Text("Panes", head))
+    parts.append(_pairs(PANES, 14))
+    parts.append(Text("  In a flood each pane keeps the latest lines and folds the rest into a counter."))
+    parts += [Text(""), Text.assemble(("The language", head), "   one command per line; words split like a shell; # starts a comment")]
     groups: dict[str, list[commands.CommandSpec]] = {}
     for spec in commands.COMMANDS:
         groups.setdefault(spec.group, []).append(spec)
     for group, specs in groups.items():
-        out.append(f"\n  {GROUP_TITLES.get(group, group.title())}\n", "bold")
+        parts.append(Text(f"\n  {GROUP_TITLES.get(group, group.title())}", "bold"))
+        grid = Table.grid(padding=(0, 0))
+        grid.add_column(ratio=1)
         for spec in specs:
-            out.append(f"  {spec.usage}\n", "bold")
-            out.append(f"      {first_sentence(spec.help, 90)}", "")
-            out.append(f"   e.g. {spec.example}\n", "dim")
-    out.append("\nPress Escape or F1 to close.", "italic")
-    return out
+            grid.add_row(Text(spec.usage, "bold", overflow="fold"))
+            grid.add_row(Padding(Text.assemble(first_sentence(spec.help, 10_000), ("   e.g. " + spec.example, "dim")), (0, 0, 0, 4)))
+        parts.append(Padding(grid, (0, 0, 0, 2)))
+    parts.append(Text("\nPress Escape or F1 to close; alt+1...alt+7 and alt+0 go straight to a view.", "italic"))
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -102,6 +119,9 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()  # arrows and PgUp/PgDn scroll the page
+
+    def on_resize(self) -> None:
+        self.query_one("#help-text", Static).update(help_text())  # rewrap for the new width
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -75,7 +75,7 @@ class LessonPanel(Vertical, can_focus=True):
 
     BINDINGS = [
         Binding("enter,n", "app.lesson_next", "run step", id="lesson-next"),
-        Binding("p", "app.lesson_prev", "back", id="lesson-prev"),
+        Binding("p", "app.lesson_prev", "back", show=False, id="lesson-prev"),
         Binding("r", "app.lesson_restart", "restart", show=False, id="lesson-restart"),
         Binding("space", "app.lesson_pause", "pause", show=False, id="lesson-pause"),
     ]

@@ -10,6 +10,9 @@ persists in a file and ghosts the rest of a remembered line (Right takes it).
 from __future__ import annotations
 
 import os
+import re
+import textwrap
+from collections import deque
 from collections.abc import Callable, Iterable
 from os.path import commonprefix
 from pathlib import Path
@@ -36,6 +39,19 @@ from sockplay.tui.widgets.completion import Candidate, CompletionMenu
 PROMPT = "sockplay> "
 HISTORY_ENV = "SOCKPLAY_HISTORY"  # a file path; empty turns persistence off (tests point it at tmp)
 HISTORY_KEEP = 1_000  # lines loaded back from the file
+REWRAP_KEEP = 500  # newest REPL entries kept to rewrap at a new width
+_COLUMN = re.compile(r"^(\s*\S.*?\s{2,})\S")  # "  recv NAME   what it does": the second column
+
+
+def hanging_indent(text: str, width: int) -> int:
+    """Where a result line's continuation starts: under its second column, or its own indent + 2."""
+    lead = len(text) - len(text.lstrip(" "))
+    if lead == 0:
+        return 0
+    m = _COLUMN.match(text)
+    if m is not None and len(m.group(1)) <= width // 2:
+        return len(m.group(1))
+    return min(lead + 2, width // 2)
 
 
 def history_path(app: Any) -> Path | None:
@@ -322,6 +338,8 @@ class ReplPane(Vertical):
         self.styles_map: dict[str, Style] = {}
         self._was_recording = False
         self._path_before: Path | None = None  # the last saved recording, to tell a new save apart
+        self._entries: deque[tuple[Text, bool]] = deque(maxlen=REWRAP_KEEP)  # (text, hangs) to rewrap
+        self._width = 0
 
     def compose(self) -> ComposeResult:
         yield RichLog(id="repl-log", max_lines=2_000, wrap=True, markup=False, highlight=False)
@@ -376,6 +394,18 @@ class ReplPane(Vertical):
 
     def on_resize(self) -> None:
         self.command_line.close_menu()  # its place was worked out for the old size
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        """A new width: the kept entries are written again, wrapped for it."""
+        width = self._log_width()
+        if width == self._width or not self._entries:
+            self._width = width
+            return
+        self._width = width
+        self.log_widget.clear()
+        for text, hangs in list(self._entries):
+            self._put(text, hangs, width)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A click on a candidate takes it."""
@@ -400,18 +430,41 @@ class ReplPane(Vertical):
             text.append(f"   # {origin}", self.styles_map.get("note", ""))
         self._write(text)
 
-    def _write(self, text: Text) -> None:
+    def _log_width(self) -> int:
         # Render at the pane's width: RichLog otherwise measures against the console's width,
         # which is 80 under run_test whatever the terminal size.
-        log = self.log_widget
-        width = log.scrollable_content_region.width - 1
+        width = self.log_widget.scrollable_content_region.width - 1
         if width <= 20:  # not laid out yet: the pane spans the screen (borders and scrollbar aside)
             width = self.app.size.width - 5
-        log.write(text, width=max(width, 20))
+        return max(width, 20)
+
+    def _write(self, text: Text, hangs: bool = False) -> None:
+        self._entries.append((text, hangs))
+        width = self._log_width()
+        self._width = self._width or width
+        self._put(text, hangs, width)
+
+    def _put(self, text: Text, hangs: bool, width: int) -> None:
+        """One entry at `width`: wrapped at words, continuation lines under the entry's own column."""
+        log = self.log_widget
+        plain = text.plain
+        indent = hanging_indent(plain, width) if hangs else 0
+        if not indent or len(plain) <= width:
+            log.write(text, width=width)
+            return
+        pieces = textwrap.wrap(
+            plain, width, subsequent_indent=" " * indent, break_on_hyphens=False, drop_whitespace=True
+        )
+        first_indent = plain[: len(plain) - len(plain.lstrip(" "))]
+        for i, piece in enumerate(pieces):
+            if i == 0 and not piece.startswith(first_indent):
+                piece = first_indent + piece
+            log.write(Text(piece, style=text.style), width=width)
 
     def result(self, text: str, kind: str = "ok") -> None:
         """A result line: kind is ok, error, explain, info or note."""
-        self._write(Text(text, style=self.styles_map.get(kind, "")))
+        self._write(Text(text, style=self.styles_map.get(kind, "")), hangs=True)
 
     def clear(self) -> None:
+        self._entries.clear()
         self.log_widget.clear()

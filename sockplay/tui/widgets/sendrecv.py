@@ -52,7 +52,6 @@ ENTRY_SHOWN = 8 * 1024  # bytes of one receive shown in the dump; the rest is co
 MAX_NEW_PER_BATCH = 50  # a flood drained from the REPL shows its newest entries only
 
 DRAIN_COUNT = 16  # keep reading: tries per command (count=N stops at EAGAIN or EOF)
-TICK = 0.1  # seconds between looks at the app's readiness state
 REARM = 0.5  # after EAGAIN, read again only when POLLIN dropped, or after this long
 LOST = 3.0  # a drain command whose events never came (closed socket): give up on it
 
@@ -293,6 +292,8 @@ class SendRecvPanel(SocketView, Vertical):
         self.info: dict[str, Any] | None = None
         self._width = 16  # bytes per dump line in the view now
         self._shown: str | None = None  # whose history the view holds
+        self._ready: dict[str, list[str]] = {}  # the app's readiness map, as last published
+        self._timer: Any = None  # one pending second look (REARM / LOST)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -339,7 +340,9 @@ class SendRecvPanel(SocketView, Vertical):
         view = self.query_one("#sr-view", VerticalScroll)
         view.border_title = "received"
         view.can_focus = True
-        self.set_interval(TICK, self._keep_tick)
+        signal = getattr(self.app, "ready_signal", None)
+        if signal is not None:  # readiness arrives when it changes; nothing polls
+            signal.subscribe(self, self._ready_changed)
         self._say("Select a socket; then send, or pick flags and a size and receive.")
         if getattr(self.app, "frozen", False):
             for inp in self.query(Input):
@@ -505,6 +508,16 @@ class SendRecvPanel(SocketView, Vertical):
         anc = self._int_field("#sr-anc", DEFAULT_ANC, "anc")
         return f"recvmsg {name} {size} dontwait anc={DEFAULT_ANC if anc is None else anc} count={DRAIN_COUNT}"
 
+    def _ready_changed(self, ready: dict[str, list[str]]) -> None:
+        self._ready = ready
+        self._keep_tick()
+
+    def _later(self, delay: float) -> None:
+        """Look again after `delay` (a drain's REARM or LOST wait), once, whatever else happens."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(delay, self._keep_tick)
+
     def _keep_tick(self) -> None:
         """Issue a drain for each keep-reading socket that is readable and not already draining.
 
@@ -512,9 +525,11 @@ class SendRecvPanel(SocketView, Vertical):
         and come back (or REARM seconds, in case the watcher saw no change), so it
         can never spin on a socket that only looks readable.
         """
+        self._timer = None
         if not self.readers:
             return
         app: Any = self.app
+        ready = self._ready or getattr(app, "ready", {})
         now = time.monotonic()
         for name, reader in list(self.readers.items()):
             if name not in app.pg.sockets:
@@ -522,12 +537,14 @@ class SendRecvPanel(SocketView, Vertical):
                 continue
             if reader.line is not None:
                 if now - reader.issued < LOST:
+                    self._later(LOST - (now - reader.issued))
                     continue
                 reader.line = None
-            if "POLLIN" not in app.ready.get(name, ()):
+            if "POLLIN" not in ready.get(name, ()):
                 reader.idle_since = None
                 continue
             if reader.idle_since is not None and now - reader.idle_since < REARM:
+                self._later(REARM - (now - reader.idle_since))
                 continue
             reader.line = self._drain_line(name, reader)
             reader.seen = 0
@@ -551,6 +568,7 @@ class SendRecvPanel(SocketView, Vertical):
             reader.line, reader.idle_since = None, time.monotonic()
             if ev.sock == self.socket_name:
                 self._say(f"keep reading on {ev.sock}: queue empty (EAGAIN), waiting for data")
+            self._later(REARM)  # the watcher may see no change (POLLIN stayed): look again then
             return True
         if out.errno:
             reader.line = None
@@ -559,7 +577,8 @@ class SendRecvPanel(SocketView, Vertical):
             reader.line = None
             self._stop_reading(ev.sock, "peer closed (recv returned 0)")
         elif reader.seen >= DRAIN_COUNT:
-            reader.line = None  # more may be queued: the next tick reads again
+            reader.line = None  # more may be queued: read again at once
+            self.call_later(self._keep_tick)
         return False
 
     # -- journal -----------------------------------------------------------------
