@@ -34,7 +34,13 @@ COLOR_FIELDS = (
     "success",
 )
 REQUIRED_FIELDS = ("name", "primary")
-KNOWN_FIELDS = {"name", "dark", "syntax", "description", *COLOR_FIELDS}
+KNOWN_FIELDS = {"name", "dark", "syntax", "variables", "description", *COLOR_FIELDS}
+# Textual design variables a theme's [variables] table may set (colours): how hints and
+# placeholders look. The presenter theme sets them so every text keeps 7:1 on black.
+THEME_VARIABLES = (
+    "text-muted", "text-disabled", "foreground-muted", "footer-key-foreground",
+    "block-cursor-background", "block-cursor-foreground", "block-cursor-blurred-background",
+)
 # Top-level pygments token types a [syntax] key may start with.
 TOKEN_ROOTS = {
     "Token", "Text", "Whitespace", "Escape", "Error", "Other", "Keyword", "Name",
@@ -136,7 +142,24 @@ def load_theme_file(path: Path) -> ThemeSpec:
                 f"theme file {where}: field 'syntax.{token}' = {style!r} is not a style "
                 "(such as 'bold #5fafff')"
             ) from None
-    theme = Theme(name=name, dark=dark, **colors)
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ThemeFileError(f"theme file {where}: field 'variables' must be a table ([variables])")
+    for key, value in variables.items():
+        if key not in THEME_VARIABLES:
+            raise ThemeFileError(
+                f"theme file {where}: field 'variables.{key}' is not one sockplay uses; "
+                f"variables are {', '.join(THEME_VARIABLES)}"
+            )
+        try:
+            if not isinstance(value, str):
+                raise ColorParseError("not a string")
+            Color.parse(value)
+        except ColorParseError:
+            raise ThemeFileError(
+                f"theme file {where}: field 'variables.{key}' = {value!r} is not a color"
+            ) from None
+    theme = Theme(name=name, dark=dark, variables=dict(variables), **colors)
     return ThemeSpec(theme=theme, syntax=dict(syntax), path=path)
 
 
@@ -198,3 +221,12 @@ FALLBACK_DARK = Theme(
     success="#5fd787",
     dark=True,
 )
+
+
+def muted_style(theme: Theme) -> Style:
+    """How hints and timestamps look: the theme's text-muted colour when it names one, else dim.
+
+    Terminal dim halves a colour's contrast; a high-contrast theme names a colour instead.
+    """
+    color = (theme.variables or {}).get("text-muted")
+    return Style(color=color) if color else Style(dim=True)

@@ -16,6 +16,8 @@ from textual.geometry import Offset, Region
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from sockplay.tui.themes import muted_style
+
 MAX_ROWS = 10  # candidates visible at once; the rest scroll
 MAX_META = 60  # characters of meaning shown beside a candidate
 
@@ -90,10 +92,9 @@ class CompletionMenu(OptionList):
             return None
         return self.candidates[self.highlighted]
 
-    @staticmethod
-    def _prompt(c: Candidate, width: int) -> Option:
+    def _prompt(self, c: Candidate, width: int) -> Option:
         text = Text(c.text.ljust(width), style="bold", no_wrap=True, overflow="ellipsis")
         if c.meta:
             meta = c.meta if len(c.meta) <= MAX_META else c.meta[: MAX_META - 1] + "…"
-            text.append("  " + meta, style="dim")
+            text.append("  " + meta, style=muted_style(self.app.current_theme))
         return Option(text)

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.padding import Padding
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +24,7 @@ from textual.widgets import Static
 
 from sockplay.lang import commands
 from sockplay.lang.completer import first_sentence
+from sockplay.tui.themes import muted_style
 from sockplay.tui.views import VIEWS
 
 START = (
@@ -80,7 +82,7 @@ def _pairs(rows: list[tuple[str, str]], key_width: int) -> Table:
     return Padding(grid, (0, 0, 0, 2))
 
 
-def help_text() -> Group:
+def help_text(muted: Style | str = "dim") -> Group:
     """The whole help page; the command section comes from the command table, the views from views.py."""
     head = "bold underline"
     parts: list[Any] = [Text("Getting started", head), Text(START), _pairs(EXAMPLES, 15), Text(START_END), Text("")]
@@ -100,7 +102,7 @@ def help_text() -> Group:
         grid.add_column(ratio=1)
         for spec in specs:
             grid.add_row(Text(spec.usage, "bold", overflow="fold"))
-            grid.add_row(Padding(Text.assemble(first_sentence(spec.help, 10_000), ("   e.g. " + spec.example, "dim")), (0, 0, 0, 4)))
+            grid.add_row(Padding(Text.assemble(first_sentence(spec.help, 10_000), ("   e.g. " + spec.example, muted)), (0, 0, 0, 4)))
         parts.append(Padding(grid, (0, 0, 0, 2)))
     parts.append(Text("\nPress Escape or F1 to close; alt+1...alt+7 and alt+0 go straight to a view.", "italic"))
     return Group(*parts)
@@ -115,13 +117,14 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(help_text(), id="help-text")
+            yield Static(help_text(muted_style(self.app.current_theme)), id="help-text")
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()  # arrows and PgUp/PgDn scroll the page
 
     def on_resize(self) -> None:
-        self.query_one("#help-text", Static).update(help_text())  # rewrap for the new width
+        # rewrap for the new width
+        self.query_one("#help-text", Static).update(help_text(muted_style(self.app.current_theme)))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -20,6 +20,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.theme import Theme
 from textual.widgets import Static
 
+from sockplay.tui.themes import muted_style
+
 KEYS = (
     "enter/n run step · p back · r restart · space pauses --auto · "
     "ctrl+n runs a step from anywhere · ctrl+l REPL · f3 back here"
@@ -107,7 +109,7 @@ class LessonPanel(Vertical, can_focus=True):
             "ok": Style(color=theme.success or "green"),
             "bad": Style(color=theme.error or "red", bold=True),
             "skip": Style(color=theme.warning or "yellow"),
-            "muted": Style(dim=True),
+            "muted": muted_style(theme),
             "bold": Style(bold=True),
         }
 

@@ -21,6 +21,8 @@ from textual.binding import Binding
 from textual.theme import Theme
 from textual.widgets import Log
 
+from sockplay.tui.themes import muted_style
+
 FOLD_PREFIX = "… +"
 
 
@@ -41,9 +43,10 @@ class PaneHighlighter(Highlighter):
             "secondary": theme.secondary or theme.primary,
             "warning": theme.warning or "yellow",
         }
+        muted = muted_style(theme)
         self.styles = {
-            "time": Style(dim=True),
-            "fold": Style(dim=True, italic=True),
+            "time": muted,
+            "fold": muted + Style(italic=True),
             "explain": Style(color=colors["error"], italic=True),
             "error-bold": Style(color=colors["error"], bold=True),
         }

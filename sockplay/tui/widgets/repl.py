@@ -34,6 +34,7 @@ from textual.widgets import Input, OptionList, RichLog
 
 from sockplay.lang.completer import CommandCompleter
 from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
+from sockplay.tui.themes import muted_style
 from sockplay.tui.widgets.completion import Candidate, CompletionMenu
 
 PROMPT = "sockplay> "
@@ -368,7 +369,7 @@ class ReplPane(Vertical):
             "error": Style(color=theme.error or "red", bold=True),
             "explain": Style(color=theme.error or "red", italic=True),
             "info": Style(color=theme.accent or "yellow"),
-            "note": Style(dim=True),
+            "note": muted_style(theme),
         }
         # syntax_styles reads the theme being switched to (app.theme is already set)
         syntax = getattr(self.app, "syntax_styles", {}) or {}
