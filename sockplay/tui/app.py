@@ -116,8 +116,10 @@ SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
-# Commands of these groups build what a session holds: a recording starts with those that ran.
-SETUP_GROUPS = frozenset({"sockets", "options"})
+# Commands of these groups build what a session holds (sockets, options, queued data): a
+# recording starts with those that ran, in the order they finished, so a replay reaches the
+# same state (a recv that waited for a later send finished after it, and replays after it).
+SETUP_GROUPS = frozenset({"sockets", "options", "data"})
 
 
 class Executors:
@@ -567,7 +569,7 @@ class SockplayApp(App[int]):
                 return
             if r.expect is not None and not r.expect.ok:
                 return
-        ok = all(o.errno is None for r in results for o in r.outcomes)
+        ok = all(o.errno is None or o.errno == "EAGAIN" for r in results for o in r.outcomes)
         if ok and results and all(r.command.spec.group in SETUP_GROUPS for r in results):
             self.setup.append(line)
         recording = self.recording
@@ -924,6 +926,8 @@ class SockplayApp(App[int]):
         # where sockets and detail cannot both show (a cramped lesson), the view picks which
         self.screen.set_class(view.tab is not None, "-detail")
         if view.tab is not None:
+            # let go of the cursor first: a focused widget in the old tab would pull it back
+            self.screen.set_focus(None)
             self.query_one("#tabs", TabbedContent).active = view.tab
         if view.live:
             self.show_live(view.focus.lstrip("#"))
@@ -938,6 +942,7 @@ class SockplayApp(App[int]):
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()
         self.screen.set_class(True, "-detail")
+        self.screen.set_focus(None)  # a focused widget in another tab would pull it back
         self.query_one("#tabs", TabbedContent).active = "tab-options"
         self.call_after_refresh(form.go_to, option)
         return True

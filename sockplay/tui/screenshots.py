@@ -138,6 +138,28 @@ async def wire_steps(app: SockplayApp, pilot: Any) -> None:
     await finish(app, pilot)
 
 
+async def help_steps(app: SockplayApp, pilot: Any) -> None:
+    """F1 over the starting scene."""
+    await quiesce(app, pilot)
+    await pilot.press("f1")
+    await pilot.pause(0.3)
+    await finish(app, pilot)
+
+
+async def lesson_steps(app: SockplayApp, pilot: Any) -> None:
+    """A lesson after its first two steps, by keys (ctrl+n), the panel showing what ran."""
+    await app.settle()
+    for k in (1, 2):
+        await pilot.press("ctrl+n")
+        await wait_until(lambda k=k: getattr(app, "next_index", k) >= k and getattr(app, "running", None) is None, 20)
+        await app.settle()
+    await wait_until(lambda: all(n in app.ready for n in app.pg.sockets))
+    await asyncio.sleep(0.2)
+    await app.settle()
+    app.query_one(PollPane).reset()  # its lines depend on when the watcher woke
+    await finish(app, pilot)
+
+
 @dataclass(frozen=True)
 class Scene:
     """One screen worth a picture: the app's options and the steps that lead to it."""
@@ -155,8 +177,14 @@ SCENES: tuple[Scene, ...] = (
     Scene("peek", peek_steps, {}, "a MSG_PEEK session"),
     Scene("options", options_steps, {}, "the option form: asked 4096, the kernel doubles it"),
     Scene("rxq-ovfl", rxq_ovfl_steps, {}, "a UDP flood counted by SO_RXQ_OVFL"),
+<<<<<<< HEAD
     Scene("wire", wire_steps, {}, "the Wire pane: a handshake, data and a FIN beside the calls"),
+=======
+    Scene("help", help_steps, {}, "F1: views, keys and the language"),
+    Scene("lesson", lesson_steps, {"lesson": "peek-off"}, "lesson mode: peek-off after two steps"),
+>>>>>>> 01c2ac2 (Tests by keys alone: every view's key and palette entry, 80x24 live tabs, a burst of four lines, multi-line paste, Enter vs the dropdown, ctrl+c on count=10000000 and a blocked recv, count= per-call lines, learner/debugger/presenter flows, recordings that replay and open; layout snapshots of the main scene, a lesson and F1 at 80x24, 120x40, 200x50; option fields select on focus; a recording's setup includes queued data)
 )
+LAYOUT_SIZES = ((80, 24), (120, 40), (200, 50))  # the snapshot tests draw these at each size
 
 
 def scene(name: str) -> Scene:
@@ -169,8 +197,14 @@ def scene(name: str) -> Scene:
 def make_app(s: Scene, user_theme_dir: Path | None = None) -> SockplayApp:
     """A frozen app for scene `s` (no user themes unless a folder is given)."""
     opts = dict(s.options)
+    lesson = opts.pop("lesson", None)
     opts.setdefault("frozen", True)
     opts.setdefault("user_theme_dir", user_theme_dir or Path("/nonexistent/sockplay-themes"))
+    if lesson is not None:
+        from sockplay.lessons import load
+        from sockplay.tui.lesson import LessonApp
+
+        return LessonApp(load(lesson), AppOptions(**opts))
     return SockplayApp(AppOptions(**opts))
 
 

@@ -141,8 +141,7 @@ class OptInput(Input):
     """An option's value field: Escape puts back what it held and leaves; `/` goes to the filter."""
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.before = self.value
-        super()._on_focus(event)
+        self.before = self.value  # Input's own _on_focus runs too (Textual calls each class's)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key in ("escape", "slash"):
@@ -163,8 +162,7 @@ class FilterInput(Input):
     """The form's filter: Escape puts back the filter it had and leaves the form's fields."""
 
     def _on_focus(self, event: events.Focus) -> None:
-        self.before = self.value
-        super()._on_focus(event)
+        self.before = self.value  # Input's own _on_focus runs too (Textual calls each class's)
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "escape":
@@ -198,7 +196,7 @@ class OptionLine(Widget):
             self.control = Switch(animate=False, classes="opt-switch")
         else:
             self.control = OptInput(
-                placeholder=placeholder(row), compact=True, classes="opt-input", select_on_focus=False
+                placeholder=placeholder(row), compact=True, classes="opt-input", select_on_focus=True
             )
         super().__init__(self.control, classes="opt-line")
         self.detail = Content("")

@@ -309,11 +309,11 @@ class CommandLine(Input):
 
     def _on_paste(self, event: events.Paste) -> None:
         """Pasted lines run one by one, as if typed; a last line with no newline stays to edit."""
-        event.stop()
         text = event.text.replace("\r\n", "\n").replace("\r", "\n")
         if "\n" not in text:
-            super()._on_paste(event)
-            return
+            return  # Input's own handler (called after this one) inserts it
+        event.prevent_default()  # Input's handler would insert the first line again
+        event.stop()
         *whole, rest = text.split("\n")
         for i, piece in enumerate(whole):
             if i == 0:
