@@ -436,7 +436,7 @@ class SockplayApp(App[int]):
             # how much scrolled past depends on timing; the visible lines do not (snapshots)
             self.screen.add_class("-frozen")
         self._update_subtitle()
-        self.query_one("#info", Static).can_focus = True  # alt+4 lands there; arrows scroll
+        self.query_one("#info", Static).can_focus = True  # alt+i lands there; arrows scroll
         self.repl.command_line.placeholder = self.repl_placeholder()
         self.show_live(self.live_pane)
         self.repl.command_line.focus()
@@ -932,7 +932,11 @@ class SockplayApp(App[int]):
         if view.live:
             self.show_live(view.focus.lstrip("#"))
         target = self.query_one(view.focus)
-        self.call_after_refresh(target.focus)  # the tab switch must show the widget first
+        if view.tab is None and not view.live:
+            # shown already: at once (Widget.focus() waits a turn), so keys typed right after land in it
+            self.screen.set_focus(target)
+        else:
+            self.call_after_refresh(target.focus)  # the tab switch must show the widget first
 
     def go_to_option(self, option: str) -> bool:
         """The Options view with the cursor on `option`'s row; False when the selected socket has no such row."""

@@ -177,12 +177,9 @@ SCENES: tuple[Scene, ...] = (
     Scene("peek", peek_steps, {}, "a MSG_PEEK session"),
     Scene("options", options_steps, {}, "the option form: asked 4096, the kernel doubles it"),
     Scene("rxq-ovfl", rxq_ovfl_steps, {}, "a UDP flood counted by SO_RXQ_OVFL"),
-<<<<<<< HEAD
     Scene("wire", wire_steps, {}, "the Wire pane: a handshake, data and a FIN beside the calls"),
-=======
     Scene("help", help_steps, {}, "F1: views, keys and the language"),
     Scene("lesson", lesson_steps, {"lesson": "peek-off"}, "lesson mode: peek-off after two steps"),
->>>>>>> 01c2ac2 (Tests by keys alone: every view's key and palette entry, 80x24 live tabs, a burst of four lines, multi-line paste, Enter vs the dropdown, ctrl+c on count=10000000 and a blocked recv, count= per-call lines, learner/debugger/presenter flows, recordings that replay and open; layout snapshots of the main scene, a lesson and F1 at 80x24, 120x40, 200x50; option fields select on focus; a recording's setup includes queued data)
 )
 LAYOUT_SIZES = ((80, 24), (120, 40), (200, 50))  # the snapshot tests draw these at each size
 

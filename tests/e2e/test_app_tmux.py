@@ -59,7 +59,8 @@ def app(tmp_path: Path) -> Iterator[Tmux]:
         "HOME": env.get("HOME", str(tmp_path)),
     }
     assign = " ".join(f"{k}={shlex.quote(v)}" for k, v in settings.items())
-    t.start(f"cd {shlex.quote(str(tmp_path))} && env -u SOCKPLAY_FROZEN {assign} {python} -m sockplay")
+    # COLUMNS/LINES from the test run (pytest plugins set them) would override the pane's real size
+    t.start(f"cd {shlex.quote(str(tmp_path))} && env -u SOCKPLAY_FROZEN -u COLUMNS -u LINES {assign} {python} -m sockplay")
     try:
         t.wait_for("Welcome to sockplay", timeout=15)
         yield t
@@ -86,7 +87,7 @@ def test_app_types_commands_and_shows_poll_events_and_data(app: Tmux, tmp_path: 
         lambda s: any('"he"' in ln for ln in repl_lines(s)), 'the peeked "he" in the REPL'
     )
     assert "sockplay> recv a1 2 peek" in screen
-    assert "MSG_PEEK" in screen  # the System calls pane shows the flag the call used
+    app.wait_for("MSG_PEEK")  # the System calls pane shows the flag the call used
 
     app.type("recv a1 5")
     screen = app.wait_until(
@@ -118,7 +119,7 @@ def test_tab_completion_dropdown_in_a_real_terminal(app: Tmux) -> None:
     menu_row = next(i for i, ln in enumerate(lines) if "SO_RCVLOWAT" in ln)
     input_row = max(i for i, ln in enumerate(lines) if "setsockopt c1 SO_RCV" in ln)
     assert menu_row < input_row
-    app.keys("Enter")  # takes the highlighted SO_RCVBUF, runs nothing
+    app.keys("Tab")  # takes the highlighted SO_RCVBUF, runs nothing (Enter would run the line)
     # the completion meta ("size · ...") shows only in the dropdown; option names appear elsewhere too
     app.wait_until(lambda s: "size ·" not in s, "the dropdown closing")
     app.keys("-l", " 4096")
@@ -182,3 +183,41 @@ def test_keys_echo_while_a_count_drain_runs_under_a_flood(app: Tmux) -> None:
         flood.wait()
     app.keys("C-c")
     app.keys("C-q")
+
+
+def test_small_terminal_by_keys_alone(tmp_path: Path) -> None:
+    """80x24: nothing wider than the screen, the live panes in one tab strip, views by alt+N,
+    a burst of typed lines stays four commands, ctrl+c cancels, ctrl+q quits."""
+    t = Tmux("small")
+    python = PYTHON if PYTHON.exists() else Path(sys.executable)
+    assign = f"TERM=xterm-256color XDG_STATE_HOME={shlex.quote(str(tmp_path / 'state'))}"
+    t.start(f"cd {shlex.quote(str(tmp_path))} && env -u SOCKPLAY_FROZEN -u COLUMNS -u LINES {assign} {python} -m sockplay", 80, 24)
+    try:
+        screen = t.wait_for("Poll events", timeout=15)
+        lines = screen.splitlines()
+        assert len(lines) == 24 and all(len(ln) <= 80 for ln in lines)
+        assert "Ancillary" in screen and "System calls" in screen  # the live panes' tab strip
+        t.wait_until(lambda s: "OUT" in s and "u2" in s, "the scene's sockets")
+        t.keys("echo burst-1", "Enter", "echo burst-2", "Enter", "echo burst-3", "Enter", "echo burst-4", "Enter")
+        screen = t.wait_for("sockplay> echo burst-4")
+        assert "burst-1echo" not in screen and not any(ln.count("echo") > 1 for ln in screen.splitlines())
+        assert "sockplay> echo burst-3" in screen  # (the small REPL shows the last few lines)
+        t.keys("M-c")  # System calls
+        t.wait_until(lambda s: "sendto(" in s or "getsockopt(" in s, "the System calls pane shown")
+        t.keys("M-r")
+        t.type("send u2 x count=10000000")
+        t.wait_for("still running")
+        t.keys("C-c")
+        t.wait_for("cancelled by ctrl+c")
+        t.keys("F1")
+        screen = t.wait_for("Getting started")
+        assert all(len(ln) <= 80 for ln in screen.splitlines())
+        t.keys("Escape")
+        t.keys("C-q")
+        deadline = time.monotonic() + WAIT
+        while not (status := t.dead_status())[0]:
+            assert time.monotonic() < deadline, "ctrl+q did not end the app"
+            time.sleep(0.05)
+        assert status[1] == "0"
+    finally:
+        t.kill()

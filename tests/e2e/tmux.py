@@ -16,7 +16,7 @@ WAIT = 8.0  # seconds any text may take to show
 
 
 class Tmux:
-    """One detached 120x40 tmux session on its own server socket, so nothing else is touched."""
+    """One detached tmux session (120x40 unless told) on its own server socket, so nothing else is touched."""
 
     def __init__(self, session: str = "e2e") -> None:
         self.server = f"sockplay-{session}-{uuid.uuid4().hex[:8]}"
@@ -26,8 +26,8 @@ class Tmux:
         cmd = ["tmux", "-L", self.server, "-f", "/dev/null", *args]
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
 
-    def start(self, command: str) -> None:
-        self.tmux("new-session", "-d", "-s", self.session, "-x", "120", "-y", "40", command)
+    def start(self, command: str, width: int = 120, height: int = 40) -> None:
+        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command)
         self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
 
     def keys(self, *keys: str) -> None:

@@ -168,7 +168,7 @@ async def test_learner_sets_an_option_in_the_form_and_reads_it_back(make_app) ->
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         form = app.query_one(OptionsForm)
-        await pilot.press("alt+2")
+        await pilot.press("alt+o")
         assert await focus_is(app, "#opt-filter")
         await pilot.press(*keys("rcvbuf"), "enter")  # Enter in the filter: to the first match
         rcvbuf = form.group.by_name["SO_RCVBUF"]
@@ -178,18 +178,18 @@ async def test_learner_sets_an_option_in_the_form_and_reads_it_back(make_app) ->
         await app.settle()
         assert await wait_for(lambda: "kernel 8192" in rcvbuf.detail_text), (rcvbuf.detail_text, repl_text(app)[-300:])
         # Escape in a field puts back what it held and leaves; / goes to the filter from a field
-        await pilot.press("alt+2", "enter")
+        await pilot.press("alt+o", "enter")
         assert await wait_for(lambda: app.focused is rcvbuf.control)
         before = rcvbuf.control.value
         await pilot.press("9", "9", "escape")
         assert rcvbuf.control.value == before and app.focused is not rcvbuf.control
-        await pilot.press("alt+2", "enter")
+        await pilot.press("alt+o", "enter")
         assert await wait_for(lambda: app.focused is rcvbuf.control)
         await pilot.press("slash")
         assert await focus_is(app, "#opt-filter")
         assert "/" not in rcvbuf.control.value and "/" not in app.query_one("#opt-filter", Input).value
         # read it back from the REPL
-        await pilot.press("alt+0")
+        await pilot.press("alt+r")
         await type_line(pilot, "getsockopt c1 SO_RCVBUF")
         await app.settle()
         assert "value 8192" in repl_text(app)
@@ -200,14 +200,14 @@ async def test_debugger_sends_peeks_and_reads_on_send_recv(make_app) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await app.settle()
         panel = app.query_one(SendRecvPanel)
-        await pilot.press("alt+3")
+        await pilot.press("alt+d")
         assert await focus_is(app, "#sr-data")
         await pilot.press(*keys("hello"), "enter")  # sends on c1
         assert await wait_for(lambda: 'sockplay> send c1 "hello"' in echoed(app) or "sockplay> send c1 hello" in echoed(app))
         await app.settle()
-        await pilot.press("alt+1", "down")  # the socket list: a1 is below c1
+        await pilot.press("alt+s", "down")  # the socket list: a1 is below c1
         assert await wait_for(lambda: app.socket_list.selected == "a1")
-        await pilot.press("alt+3")
+        await pilot.press("alt+d")
         flags = panel.query_one("#sr-flags", SelectionList)
         for _ in range(12):  # Tab through the view to the flag picker
             if app.focused is flags:
@@ -244,7 +244,7 @@ async def test_presenter_steps_a_lesson_switches_theme_and_records(
         await pilot.press("ctrl+t")
         assert app.theme != theme
         await pilot.press("f2")
-        await pilot.press("alt+0")
+        await pilot.press("alt+r")
         await type_line(pilot, "recv b 2 peek")
         await type_line(pilot, "expect data cc")
         await app.settle()

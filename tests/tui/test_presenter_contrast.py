@@ -74,11 +74,11 @@ async def test_every_text_of_the_presenter_theme_is_aaa(make_app) -> None:
         assert await wait_for(lambda: app.repl.command_line.menu_open)
         seen["completion"] = low_contrast(app)
         await pilot.press("escape", "escape")
-        await pilot.press("alt+2")  # the option form with a row's help
+        await pilot.press("alt+o")  # the option form with a row's help
         await pilot.press("enter")
         await pilot.pause(0.3)
         seen["options"] = low_contrast(app)
-        await pilot.press("alt+3")
+        await pilot.press("alt+d")
         await pilot.pause(0.3)
         seen["send/recv"] = low_contrast(app)
         await pilot.press("f1")

@@ -136,7 +136,8 @@ async def test_menu_follows_typing_and_mid_line_splice(make_app) -> None:
         line.cursor_position = 3
         await pilot.press("tab")
         await pilot.pause()
-        if line.menu.is_open:  # send, sendto, sendmsg
+        if line.menu.is_open:  # send, sendto, sendmsg: move into the list, then Enter takes one
+            await pilot.press("down")
             while line.menu.chosen.text != "send":
                 await pilot.press("down")
             await pilot.press("enter")

@@ -104,7 +104,7 @@ def help_text(muted: Style | str = "dim") -> Group:
             grid.add_row(Text(spec.usage, "bold", overflow="fold"))
             grid.add_row(Padding(Text.assemble(first_sentence(spec.help, 10_000), ("   e.g. " + spec.example, muted)), (0, 0, 0, 4)))
         parts.append(Padding(grid, (0, 0, 0, 2)))
-    parts.append(Text("\nPress Escape or F1 to close; alt+1...alt+7 and alt+0 go straight to a view.", "italic"))
+    parts.append(Text("\nPress Escape or F1 to close; alt+s, o, d, i, p, a, c and r go straight to a view.", "italic"))
     return Group(*parts)
 
 
