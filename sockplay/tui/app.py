@@ -871,6 +871,8 @@ class SockplayApp(App[int]):
 
     @on(SocketList.Selected)
     def _selected(self, msg: SocketList.Selected) -> None:
+        if msg.name != self.socket_list.selected:
+            return  # stale: the cursor moved on before this arrived (the scene selecting c1)
         self._show_selected(msg.name)
 
     def _show_selected(self, name: str | None, infos: list[dict[str, Any]] | None = None) -> None:

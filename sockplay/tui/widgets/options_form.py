@@ -54,6 +54,7 @@ COMMON = (
 )
 _RANK = {name: i for i, name in enumerate(COMMON)}
 INT_KINDS = frozenset({"int", "size", "u64", "rate", "bpf_fd", "ignored"})
+PREBUILT = (("inet", "stream"),)  # option groups built with the form (the demo scene's c1)
 
 
 @dataclass(slots=True)
@@ -296,7 +297,13 @@ class OptionsForm(SocketView, Vertical):
             yield Static(HINT, id="opt-hint", markup=False)
             yield Label("auto-accept", id="opt-accept-label")
             yield Switch(animate=False, id="opt-accept")
-        yield OptionRows(id="opt-rows")
+        with OptionRows(id="opt-rows"):
+            # The commonest kind is built with the app, not after the first selection: building
+            # ~65 rows takes most of a second on a busy machine, and the form must fill at once.
+            for key in PREBUILT:
+                group = self.groups[key] = OptionGroup(key)
+                group.display = False
+                yield group
         yield Static("", id="opt-help", markup=False)
 
     def on_mount(self) -> None:
