@@ -40,6 +40,7 @@ KNOWN_FIELDS = {"name", "dark", "syntax", "variables", "description", *COLOR_FIE
 THEME_VARIABLES = (
     "text-muted", "text-disabled", "foreground-muted", "footer-key-foreground",
     "block-cursor-background", "block-cursor-foreground", "block-cursor-blurred-background",
+    "input-selection-background",
 )
 # Top-level pygments token types a [syntax] key may start with.
 TOKEN_ROOTS = {
