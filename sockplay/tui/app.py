@@ -932,6 +932,9 @@ class SockplayApp(App[int]):
             self.screen.set_focus(None)
             self.query_one("#tabs", TabbedContent).active = view.tab
         if view.live:
+            # wide screens: Wire and Ancillary share one place (F4 swaps them); the key picks
+            if view.focus in ("#wire-pane", "#anc-pane"):
+                self.query_one(WirePane).show_pane(view.focus == "#wire-pane")
             self.show_live(view.focus.lstrip("#"))
         target = self.query_one(view.focus)
         if view.tab is None and not view.live:
