@@ -871,8 +871,9 @@ class SockplayApp(App[int]):
 
     @on(SocketList.Selected)
     def _selected(self, msg: SocketList.Selected) -> None:
-        if msg.name != self.socket_list.selected:
-            return  # stale: the cursor moved on before this arrived (the scene selecting c1)
+        tables = self.query(SocketList)
+        if not tables or msg.name != tables.first().selected:
+            return  # stale (the cursor moved on before this arrived), or the app is closing
         self._show_selected(msg.name)
 
     def _show_selected(self, name: str | None, infos: list[dict[str, Any]] | None = None) -> None:
