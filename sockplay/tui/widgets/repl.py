@@ -449,6 +449,11 @@ class ReplPane(Vertical):
         """One entry at `width`: wrapped at words, continuation lines under the entry's own column."""
         log = self.log_widget
         plain = text.plain
+        lead = len(plain) - len(plain.lstrip(" "))
+        if hangs and lead > width // 2 and plain.strip():
+            # a column aligned for a wider screen (help's descriptions): keep it inside this one
+            plain = " " * (width // 2) + plain.lstrip(" ")
+            text = Text(plain, style=text.style)
         indent = hanging_indent(plain, width) if hangs else 0
         if not indent or len(plain) <= width:
             log.write(text, width=width)
