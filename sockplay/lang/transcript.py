@@ -154,14 +154,14 @@ def count_calls(outcomes: list[Outcome], shown: int = COUNT_SHOWN) -> list[tuple
     sends list only when they differ from one another). Each pair is (text, is_error).
     The last call gets its own line below (it is what ended the loop).
     """
-    n = len(outcomes)
+    n = getattr(outcomes, "total", len(outcomes))  # an OutcomeLog counts calls it no longer holds
     if n < 2:
         return []
     recv = outcomes[0].syscall.startswith("recv")
     if not recv and len({(o.ret, o.errno) for o in outcomes}) == 1:
         return []
     out: list[tuple[str, bool]] = []
-    head = outcomes[: min(shown, n)]
+    head = list(outcomes)[: min(shown, n)]
     for i, o in enumerate(head, 1):
         text = f"= -1 {o.errno}" if o.errno else summary(o)  # the explanation is on the last line
         out.append((f"#{i} {text}", o.errno is not None))
@@ -193,7 +193,8 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
             if not (listed and len(outs) <= COUNT_SHOWN):  # else the list above ends with it
                 lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
         if r.cancelled:
-            lines.append(INDENT + style("note", f"stopped after {len(outs):,} calls ({r.cancelled})"))
+            made = getattr(outs, "total", len(outs))  # an OutcomeLog counts calls it no longer holds
+            lines.append(INDENT + style("note", f"stopped after {made:,} calls ({r.cancelled})"))
         for c in last.cmsgs:
             lines.append(INDENT + style("cmsg", "anc " + cmsg_line(c)))
     lines += [INDENT + s for s in r.lines]

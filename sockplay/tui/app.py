@@ -622,7 +622,7 @@ class SockplayApp(App[int]):
                     lines.extend(self._outcome_lines(last, prefix="last "))
             lines.extend((fz.text(t), "ok") for t in r.lines)
             if r.cancelled and r.command.args.get("count", 1) > 1:
-                n = len(outs)
+                n = getattr(r.outcomes, "total", len(r.outcomes))  # an OutcomeLog counts calls it let go
                 lines.append((f"stopped after {n:,} of {r.command.args['count']:,} calls ({r.cancelled})", "info"))
             lines.extend(self._expect_lines(r))
         return lines
