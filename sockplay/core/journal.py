@@ -37,7 +37,7 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable
-from itertools import islice
+from itertools import islice, repeat
 from typing import IO, Any
 
 from sockplay.core.outcome import HEAD, Outcome
@@ -324,8 +324,7 @@ class Journal:
                 nbytes = len(record[2]) if record[2] else 0
             self._added += nbytes
             self._fill_cum(first, last, self._added)
-            self._ring.extend(zip([record] * count, _INDEX[:count] if count <= len(_INDEX) else range(count),
-                                  strict=True))
+            self._ring.extend(zip(repeat(record, count), _INDEX[:count] if count <= len(_INDEX) else range(count), strict=False))
         if self._sleepers:
             self._wake_readers()
         if self._sink is not None:

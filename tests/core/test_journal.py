@@ -11,8 +11,8 @@ from sockplay.core.journal import Event, Journal
 from sockplay.core.outcome import Outcome
 
 
-def test_million_events_stay_within_the_cap() -> None:
-    cap = 100_000
+def test_a_flood_of_events_stays_within_the_cap() -> None:
+    cap = 20_000
     j = Journal(cap=cap)
     got: list[int] = []
     missed_total = [0]
@@ -21,7 +21,7 @@ def test_million_events_stay_within_the_cap() -> None:
 
     def slow(batch: list[Event], missed: int) -> None:
         stuck.set()
-        gate.wait(30)  # a view that is stuck: it must not hold the engine back
+        gate.wait(120)  # a view that is stuck (released below, whatever the machine's load): it must not hold the engine back
         got.append(len(batch))
         missed_total[0] += missed
 
@@ -31,10 +31,10 @@ def test_million_events_stay_within_the_cap() -> None:
     gc.collect()
     tracemalloc.start()
     try:
-        for i in range(499_999):
+        for i in range(99_999):
             j.emit(Event("call", sock="u", i=i))
         full, _ = tracemalloc.get_traced_memory()
-        for i in range(500_000):
+        for i in range(100_000):
             j.emit(Event("call", sock="u", i=i))
         after, peak = tracemalloc.get_traced_memory()
     finally:
@@ -42,9 +42,9 @@ def test_million_events_stay_within_the_cap() -> None:
     gate.set()
     assert len(j) == cap
     assert len(j.snapshot()) == cap
-    assert j.snapshot()[0].seq == 1_000_000 - cap + 1
-    assert j.snapshot()[-1].seq == 1_000_000
-    # Once the ring is full, 500,000 more events add nothing (no growth beyond noise).
+    assert j.snapshot()[0].seq == 200_000 - cap + 1
+    assert j.snapshot()[-1].seq == 200_000
+    # Once the ring is full, 100,000 more events add nothing (no growth beyond noise).
     assert after < full * 1.1
     assert peak < full * 1.2
     # What is held is the ring (the stuck subscriber holds one event): a few hundred bytes per event.
@@ -53,7 +53,7 @@ def test_million_events_stay_within_the_cap() -> None:
     unsub()
     # The stuck subscriber was told what it missed: what it got plus missed covers everything.
     assert missed_total[0] > 0
-    assert sum(got) + missed_total[0] == 1_000_000
+    assert sum(got) + missed_total[0] == 200_000
 
 
 def test_subscribers_get_batches_not_one_call_per_event() -> None:

@@ -1,0 +1,174 @@
+"""The batch path: recv/recvfrom/recvmsg and send/sendto with count=N on datagram sockets.
+
+One recvmmsg(2) takes up to 1,024 datagrams, one sendmmsg(2) sends up to 1,024.
+The trace shows each of those real calls once, on the event of the first
+datagram it moved; every datagram is still an event of its own, with its data,
+sender and control messages decoded when read (sockplay.core.records).
+
+Receiving takes this path only when the call could not block anyway (the socket
+is nonblocking or MSG_DONTWAIT is given), with no MSG_PEEK, MSG_OOB or
+MSG_ERRQUEUE: then N recvmsg calls and a few recvmmsg calls see the same queue
+and end the same way (at the first error, EAGAIN once the queue is empty).
+Sending takes it under the same condition, so a full send buffer gives EAGAIN
+at once instead of a wait in the kernel. SCM_RIGHTS descriptors in a batch are
+adopted at once, as recvmsg does.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from sockplay.core import addresses, errnos, flags, mmsg, records, trace
+from sockplay.core.outcome import Outcome
+from sockplay.core.sockets import PlaySocket
+
+if TYPE_CHECKING:
+    from sockplay.core.playground import Playground
+
+_MSG_OOB, _MSG_PEEK, _MSG_DONTWAIT, _MSG_ERRQUEUE = 0x1, 0x2, 0x40, 0x2000
+ARENA = 4 << 20  # bytes of receive buffers one socket's batch may hold: vlen shrinks for big sizes
+_now = time.time
+
+
+class OutcomeRun(Sequence[Outcome]):
+    """The Outcomes of a batched count=N, made one by one when read (N can be millions)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[tuple, int]] = []  # (record, datagrams) per syscall
+        self._len = 0
+        self.tail: Outcome | None = None  # the error that ended the run
+
+    def _add(self, rec: tuple, n: int) -> None:
+        self._parts.append((rec, n))
+        self._len += n
+
+    def __len__(self) -> int:
+        return self._len + (self.tail is not None)
+
+    @overload
+    def __getitem__(self, k: int) -> Outcome: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[Outcome]: ...
+    def __getitem__(self, k: int | slice) -> Outcome | list[Outcome]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        if k == self._len:
+            return self.tail  # type: ignore[return-value]
+        for rec, count in self._parts:
+            if k < count:
+                return Outcome.lazy(rec, k)
+            k -= count
+        raise IndexError(k)
+
+    def __iter__(self) -> Iterator[Outcome]:
+        for rec, count in self._parts:
+            for i in range(count):
+                yield Outcome.lazy(rec, i)
+        if self.tail is not None:
+            yield self.tail
+
+
+def can_batch_recv(s: Any, bits: int, count: int) -> bool:
+    if count < 2 or type(s) is not PlaySocket or bits & (_MSG_PEEK | _MSG_OOB | _MSG_ERRQUEUE):
+        return False
+    d = s.__dict__
+    stype = d.get("_sp_type")
+    if stype is None:
+        stype = d["_sp_type"] = int(s.type)
+    return stype == socket.SOCK_DGRAM and bool(bits & _MSG_DONTWAIT or s.nonblocking())
+
+
+def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, count: int) -> OutcomeRun:
+    """Up to `count` datagrams by recvmmsg, stopping at the first error (its Outcome is `tail`)."""
+    s: PlaySocket = pg.sockets[name]  # type: ignore[assignment]
+    fd = s.fileno()
+    fam = int(s.family)
+    if verb != "recvmsg":
+        anc = 0
+    vlen = max(1, min(count, mmsg.MAX_VLEN, ARENA // max(size, 1)))
+    d = s.__dict__
+    cached = d.get("_sp_mmsg")
+    if cached is None or cached[0] != (vlen, size, anc):
+        cached = d["_sp_mmsg"] = ((vlen, size, anc), mmsg.RecvBatch(vlen, size, anc, fam))
+    rb: mmsg.RecvBatch = cached[1]
+    shape = (verb, name, getattr(pg._local, "command", None), fd, fam, size, anc, bits, vlen, rb.namelen)
+    journal = pg.journal
+    run = OutcomeRun()
+    left = count
+    while left > 0:
+        want = min(left, vlen)
+        ret, err = rb.recv(fd, bits, want)
+        if ret < 0:
+            out = Outcome(verb, name, ret=-1, errno=errnos.name_of(err))
+            out.error = errnos.explain(out.errno, verb, {"sock": name, "flags": flags.bits_list(bits, flags.MSG_FLAGS)})
+            out.trace = trace.call("recvmmsg", [str(fd), "0x...", str(want), flags.bits_names(bits, flags.MSG_FLAGS),
+                                                "NULL"], -1, out.errno)
+            run.tail = pg._emit(out)
+            break
+        t = _now()
+        packed = rb.pack(ret, bool(bits & 0x20))
+        rights: tuple = ()
+        if fam == socket.AF_UNIX and mmsg.has_rights(packed[4]):
+            rights = tuple((i, *(pg.adopt_fd(fd_, origin="scm_rights", prefix="r") for fd_ in fds))
+                           for i, fds in records.rights_of(packed, ret, rb.namelen))
+        rec = (t, records.RECVMMSG, packed[0], shape, packed, ret, rights)
+        journal.add_batch(rec, ret, len(packed[0]), records.trim_recvmmsg)
+        run._add(rec, ret)
+        left -= ret
+        if ret == 0:
+            break
+    w = pg._watcher
+    if w is not None:
+        w.poke()
+    return run
+
+
+def can_batch_send(s: Any, bits: int, count: int) -> bool:
+    return can_batch_recv(s, bits, count)
+
+
+def send(pg: Playground, name: str, verb: str, payload: bytes, bits: int, sa: Any, count: int) -> OutcomeRun:
+    """`count` datagrams of `payload` by sendmmsg, stopping at the first error (its Outcome is `tail`)."""
+    s: PlaySocket = pg.sockets[name]  # type: ignore[assignment]
+    fd = s.fileno()
+    fam = int(s.family)
+    dest = mmsg.pack_sockaddr(sa, fam) if sa is not None else None
+    vlen = min(count, mmsg.MAX_VLEN)
+    d = s.__dict__
+    key = (vlen, payload, dest)
+    cached = d.get("_sp_smmsg")
+    if cached is None or cached[0] != key:
+        cached = d["_sp_smmsg"] = (key, mmsg.SendBatch(vlen, payload, dest))
+    sb: mmsg.SendBatch = cached[1]
+    shape = (verb, name, getattr(pg._local, "command", None), fd, fam, payload, bits, vlen, sa)
+    journal = pg.journal
+    run = OutcomeRun()
+    left = count
+    while left > 0:
+        want = min(left, vlen)
+        ret, err = sb.send(fd, bits, want)
+        if ret < 0:
+            out = Outcome(verb, name, ret=-1, errno=errnos.name_of(err))
+            out.error = errnos.explain(out.errno, verb, {"sock": name, "address": addresses.format(sa, fam) if sa else None})
+            out.trace = trace.call("sendmmsg", [str(fd), "0x...", str(want), flags.bits_names(bits, flags.MSG_FLAGS)],
+                                   -1, out.errno)
+            if left > 1:
+                out.notes.append(f"the other {left - 1} sends were not tried: the first error ends a batched send")
+            run.tail = pg._emit(out)
+            break
+        rec = (_now(), records.SENDMMSG, None, shape, ret)
+        journal.add_batch(rec, ret, 0)
+        run._add(rec, ret)
+        left -= ret
+    w = pg._watcher
+    if w is not None:
+        w.poke()
+    return run

@@ -1,0 +1,158 @@
+"""Hot-path records and how each becomes an Outcome when read.
+
+A record is a flat tuple of plain values, `(time, code, data, shape, ...)`:
+`shape` is a tuple shared by every record of the same call shape (syscall,
+socket name, command text, fd, family, sizes, flags), so a flood of identical
+calls stores it once. Records hold no functions and no lists, so the garbage
+collector untracks them at its first pass. `code` picks the decoder below.
+
+Codes:
+- RECVMMSG: one recvmmsg(2); the ring holds (record, i) for each datagram.
+  rest = (packed batch from mmsg.RecvBatch.pack, ret, rights) where rights is
+  () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were adopted.
+  shape = (verb, sock, command, fd, family, size, anc, bits, vlen, namelen)
+- SENDMMSG: one sendmmsg(2); (record, i) for each datagram sent.
+  rest = (ret,); shape = (verb, sock, command, fd, family, payload, bits, vlen, dest)
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from sockplay.core import addresses, cmsg, flags, mmsg, trace
+from sockplay.core.outcome import DECODERS, HEAD, Outcome
+
+RECVMMSG, SENDMMSG = 1, 2
+SHOWN = 1  # messages strace-printed in a batch's line before "..."
+
+
+class _LastOvfl:
+    """Stands in for the socket in a cmsg Ctx: the previous SO_RXQ_OVFL count, for the rise."""
+
+    __slots__ = ("last_ovfl",)
+
+    def __init__(self, last: int | None) -> None:
+        self.last_ovfl = last
+
+
+def _ovfl_before(packed: tuple, i: int, namelen: int) -> int | None:
+    """The SO_RXQ_OVFL count of the nearest earlier datagram in the same batch that carried one."""
+    for j in range(i - 1, -1, -1):
+        for level, typ, raw in mmsg.split_control(mmsg.datagram(packed, j, namelen)[3]):
+            if level == cmsg.SOL_SOCKET and typ == 40:
+                return int.from_bytes(raw[:4], "little")
+    return None
+
+
+def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
+    t, _, _, shape, packed, ret, rights = rec
+    verb, sock, _command, fd, fam, size, anc, bits, vlen, namelen = shape
+    i = i or 0
+    n, data, sender, raw_ctl, mflags = mmsg.datagram(packed, i, namelen)
+    Outcome.__init__(o, verb, sock, ret=n, data=data, peeked=bool(bits & 2))
+    addr = mmsg.sockaddr_text(sender, fam)
+    if addr:
+        o.address = addresses.format(addr, fam)
+    ancl = mmsg.split_control(raw_ctl)
+    if ancl:
+        ctx = cmsg.Ctx(None, None, bits)
+        ctx.now = t
+        if any(lv == cmsg.SOL_SOCKET and ty == 40 for lv, ty, _ in ancl):
+            ctx.sock = _LastOvfl(_ovfl_before(packed, i, namelen))
+        cmsg.decode_into(o.cmsgs, ancl, ctx)
+        for item in rights:
+            if item[0] == i:
+                names = list(item[1:])
+                o.new_sockets = names
+                for c in o.cmsgs:
+                    if c.get("name") == "SCM_RIGHTS":
+                        c["names"] = names
+    if mflags:
+        o.msg_flags = flags.bits_list(mflags, flags.MSG_FLAGS)
+        if mflags & mmsg.MSG_TRUNC:
+            o.notes.append(f"the datagram did not fit in the {size}-byte buffer; the rest is lost (MSG_TRUNC)")
+        if mflags & mmsg.MSG_CTRUNC:
+            o.notes.append(f"the {anc}-byte control buffer was too small; some control data was cut (MSG_CTRUNC)")
+    if i == 0:
+        o.trace = recvmmsg_line(rec)
+    else:
+        o.trace = ""
+        o.notes.append(f"datagram {i + 1} of {ret} taken by one recvmmsg call (its trace line is on datagram 1)")
+
+
+def recvmmsg_line(rec: tuple) -> str:
+    """The recvmmsg call as strace prints it: the first message in full, then `...`."""
+    _, _, _, shape, packed, ret, _ = rec
+    _verb, _sock, _command, fd, fam, size, anc, bits, vlen, namelen = shape
+    msgs = []
+    for i in range(min(ret, SHOWN)):
+        n, data, sender, raw_ctl, mflags = mmsg.datagram(packed, i, namelen)
+        addr = mmsg.sockaddr_text(sender, fam)
+        if addr:
+            text, length = addresses.strace_sockaddr(addr, fam)
+            name = f"msg_name={text}, msg_namelen={length}"
+        else:
+            name = "msg_name=NULL, msg_namelen=0"
+        ancl = mmsg.split_control(raw_ctl)
+        ctl = (f"msg_control={cmsg.strace_control(ancl)}, msg_controllen={cmsg.space(ancl)}"
+               if ancl else "msg_controllen=0")
+        msgs.append(f"{{msg_hdr={{{name}, msg_iov=[{{iov_base={trace.string(data)}, iov_len={size}}}], "
+                    f"msg_iovlen=1, {ctl}, msg_flags={flags.bits_names(mflags, flags.MSG_FLAGS)}}}, msg_len={n}}}")
+    if ret > SHOWN:
+        msgs.append("...")
+    vec = "[" + ", ".join(msgs) + "]" if ret > 0 else "0x..."
+    return trace.call("recvmmsg", [str(fd), vec, str(vlen), flags.bits_names(bits, flags.MSG_FLAGS), "NULL"],
+                      ret, None)
+
+
+def _fill_sendmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
+    _t, _, _, shape, ret = rec
+    verb, sock, _command, fd, fam, payload, bits, vlen, dest = shape
+    i = i or 0
+    Outcome.__init__(o, verb, sock, ret=len(payload))
+    if i == 0:
+        o.trace = sendmmsg_line(rec)
+    else:
+        o.trace = ""
+        o.notes.append(f"datagram {i + 1} of {ret} sent by one sendmmsg call (its trace line is on datagram 1)")
+
+
+def sendmmsg_line(rec: tuple) -> str:
+    _t, _, _, shape, ret = rec
+    _verb, _sock, _command, fd, fam, payload, bits, vlen, dest = shape
+    if dest is not None:
+        text, length = addresses.strace_sockaddr(dest, fam)
+        name = f"msg_name={text}, msg_namelen={length}"
+    else:
+        name = "msg_name=NULL, msg_namelen=0"
+    one = (f"{{msg_hdr={{{name}, msg_iov=[{{iov_base={trace.string(payload)}, iov_len={len(payload)}}}], "
+           f"msg_iovlen=1, msg_controllen=0, msg_flags=0}}, msg_len={len(payload)}}}")
+    vec = "[" + one + (", ..." if ret > 1 else "") + "]"
+    return trace.call("sendmmsg", [str(fd), vec, str(vlen), flags.bits_names(bits, flags.MSG_FLAGS)], ret, None)
+
+
+def trim_recvmmsg(rec: tuple) -> tuple:
+    """The record with each datagram cut to its first HEAD bytes (past the journal's byte budget)."""
+    t, code, data, shape, packed, ret, rights = rec
+    namelen = shape[9]
+    parts = [mmsg.datagram(packed, i, namelen) for i in range(ret)]
+    if max((len(p[1]) for p in parts), default=0) <= HEAD:
+        return rec
+    heads = [p[1][:HEAD] for p in parts]
+    lens = array("I", (p[0] for p in parts)).tobytes()
+    new = (b"".join(heads), mmsg.ends_of([len(h) for h in heads], ret), lens, *packed[3:])
+    return (t, code, new[0], shape, new, ret, rights)
+
+
+DECODERS[RECVMMSG] = _fill_recvmmsg
+DECODERS[SENDMMSG] = _fill_sendmmsg
+
+
+def rights_of(packed: tuple, count: int, namelen: int) -> list[tuple[int, list[int]]]:
+    """(i, fds) for each datagram of a batch that carried SCM_RIGHTS (adopted at once by the engine)."""
+    out = []
+    for i in range(count):
+        for level, typ, raw in mmsg.split_control(mmsg.datagram(packed, i, namelen)[3]):
+            if level == cmsg.SOL_SOCKET and typ == 1:
+                out.append((i, cmsg._ints(raw)))
+    return out
