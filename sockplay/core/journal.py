@@ -16,9 +16,9 @@ Design, for speed and bounded memory:
 - Two bounds: `cap` events and `max_bytes` of data. Once the data held in the
   ring would pass `max_bytes`, a new event keeps only the head of its data
   (HEAD bytes) and says how many bytes it dropped (`ret` keeps the length).
-  The bytes held are known without walking the ring: `_cum[seq % cap]` is the
-  running total of data bytes added, written when event `seq` went in; the slot
-  a new event takes holds the total as it was when the event it evicts went in.
+  Only events with more than HEAD bytes are counted against the budget (in
+  `_big`, a FIFO of (seq, bytes)); smaller ones are never cut and the cap
+  bounds them. So the data held is at most max_bytes + cap x HEAD.
 - emit() and add() are the hot path: one lock, a few integer operations, one
   append, and a wake-up only when a consumer sleeps.
 - Each subscriber is a cursor into the ring, served by its own daemon thread,
@@ -34,7 +34,6 @@ import json
 import os
 import threading
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable
 from itertools import islice, repeat
@@ -250,8 +249,8 @@ class Journal:
         self.max_bytes = max_bytes
         self._ring: deque[Any] = deque(maxlen=cap)
         self._seq = 0
-        self._added = 0  # data bytes ever kept
-        self._cum = array("q", bytes(8 * cap))  # _added as it was after event seq went in, at seq % cap
+        self._big: deque[tuple[int, int]] = deque()  # (seq, bytes) of events holding over HEAD bytes of data
+        self._held = 0  # the sum of those still in the ring
         self._lock = threading.Lock()
         self._readers: list[_Reader] = []
         self._sleepers = False
@@ -259,29 +258,40 @@ class Journal:
         self._sink: _Sink | None = None
 
     # -- writing ---------------------------------------------------------------
+    def _fits(self, seq: int, nbytes: int) -> bool:
+        """Whether `nbytes` more data fit in the budget; if so they are counted (call with the lock held).
+
+        Only data over HEAD bytes per event is counted: smaller data is never cut,
+        and the ring's cap already bounds it (cap x HEAD bytes).
+        """
+        self._prune(seq)
+        if self._held + nbytes > self.max_bytes:
+            return False
+        self._big.append((seq, nbytes))
+        self._held += nbytes
+        return True
+
+    def _prune(self, seq: int) -> None:
+        big = self._big
+        floor = seq - self.cap  # events up to this seq have left the ring
+        while big and big[0][0] <= floor:
+            self._held -= big.popleft()[1]
+
     def emit(self, event: Event) -> Event:
         """Number the event and put it in the ring."""
         o = event.outcome
         n = len(o.data) if o is not None and o.data else 0
-        lock = self._lock
-        lock.acquire()
-        try:
+        with self._lock:
             seq = self._seq = self._seq + 1
             event.seq = seq
-            i = seq % self.cap
             stored = event
-            if n > HEAD and self._added - self._cum[i] + n > self.max_bytes:
+            if n > HEAD and not self._fits(seq, n):
                 # The caller keeps its Event and Outcome whole; the ring keeps a copy with the head.
                 stored = _new(Event)
                 for slot in Event.__slots__:
                     setattr(stored, slot, getattr(event, slot))
                 stored.outcome = o.head()  # type: ignore[union-attr]
-                n = HEAD
-            self._added += n
-            self._cum[i] = self._added
             self._ring.append(stored)
-        finally:
-            lock.release()
         if self._sleepers:
             self._wake_readers()
         if self._sink is not None:
@@ -290,19 +300,25 @@ class Journal:
 
     def add(self, record: tuple, nbytes: int) -> None:
         """Put a hot call's record in the ring (`nbytes`: the length of its data, record[2])."""
+        if nbytes > HEAD:
+            self._add_big(record, nbytes)
+            return
         lock = self._lock
         lock.acquire()
-        seq = self._seq = self._seq + 1
-        i = seq % self.cap
-        added = self._added + nbytes
-        if added - self._cum[i] > self.max_bytes and nbytes > HEAD:
-            data = record[2]
-            record = (record[:2] + (data[:HEAD],) + record[3:], None, nbytes - HEAD)
-            added -= nbytes - HEAD
-        self._added = added
-        self._cum[i] = added
+        self._seq += 1
         self._ring.append(record)
         lock.release()
+        if self._sleepers:
+            self._wake_readers()
+        if self._sink is not None:
+            self._sink.due(self._seq)
+
+    def _add_big(self, record: tuple, nbytes: int) -> None:
+        with self._lock:
+            seq = self._seq = self._seq + 1
+            if not self._fits(seq, nbytes):
+                record = (record[:2] + (record[2][:HEAD],) + record[3:], None, nbytes - HEAD)
+            self._ring.append(record)
         if self._sleepers:
             self._wake_readers()
         if self._sink is not None:
@@ -311,37 +327,23 @@ class Journal:
     def add_batch(self, record: tuple, count: int, nbytes: int, trim: Callable[[tuple], tuple] | None = None) -> int:
         """Put `count` datagrams of one batch record in the ring, as (record, 0) ... (record, count-1).
 
-        `trim(record)` gives the record with each datagram cut to its head, used
-        when the batch would pass the byte budget. Returns the seq of the first one.
+        `nbytes` is the batch's data in all. `trim(record)` gives the record with
+        each datagram cut to its head, used when the batch would pass the byte
+        budget. Returns the seq of the first datagram.
         """
         with self._lock:
             first = self._seq + 1
             last = self._seq = self._seq + count
-            cap = self.cap
-            held = self._added - self._cum[last % cap] if count <= cap else 0
-            if trim is not None and held + nbytes > self.max_bytes:
+            # The record lives until its last datagram leaves the ring: count it under that seq.
+            if nbytes > HEAD * count and not self._fits(last, nbytes) and trim is not None:
                 record = trim(record)
-                nbytes = len(record[2]) if record[2] else 0
-            self._added += nbytes
-            self._fill_cum(first, last, self._added)
-            self._ring.extend(zip(repeat(record, count), _INDEX[:count] if count <= len(_INDEX) else range(count), strict=False))
+            self._ring.extend(zip(repeat(record, count), _INDEX[:count] if count <= len(_INDEX) else range(count),
+                                  strict=False))
         if self._sleepers:
             self._wake_readers()
         if self._sink is not None:
             self._sink.due(last)
         return first
-
-    def _fill_cum(self, first: int, last: int, value: int) -> None:
-        """_cum[seq % cap] = value for first <= seq <= last (a batch is held until its last datagram goes)."""
-        cap = self.cap
-        n = min(last - first + 1, cap)
-        start = (last - n + 1) % cap
-        end = start + n
-        if end <= cap:
-            self._cum[start:end] = array("q", [value]) * n
-        else:
-            self._cum[start:cap] = array("q", [value]) * (cap - start)
-            self._cum[0:end - cap] = array("q", [value]) * (end - cap)
 
     def _wake_readers(self) -> None:
         self._sleepers = False
@@ -356,7 +358,8 @@ class Journal:
     def held_bytes(self) -> int:
         """Data bytes the ring holds now (what the byte budget bounds)."""
         with self._lock:
-            return self._added - self._cum[(self._seq + 1) % self.cap] if self._seq >= self.cap else self._added
+            self._prune(self._seq)
+            return self._held
 
     def release(self) -> None:
         """Give freed memory back to the system (glibc keeps freed blocks otherwise)."""
@@ -366,8 +369,8 @@ class Journal:
         """Drop every event the ring holds (seq numbers go on) and give the memory back."""
         with self._lock:
             self._ring.clear()
-            self._added = 0
-            self._cum = array("q", bytes(8 * self.cap))
+            self._big.clear()
+            self._held = 0
         self.release()
 
     # -- reading ---------------------------------------------------------------

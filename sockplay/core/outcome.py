@@ -115,9 +115,9 @@ class Outcome:
 
     @classmethod
     def lazy(cls, record: tuple, index: int | None = None) -> Outcome:
-        """An Outcome decoded from `record` on first read (see the module's docstring)."""
+        """An Outcome decoded from `record` (datagram `index` of a batch) on first read."""
         o = _new(cls)
-        o._rec = (record, index)
+        o._rec = record if index is None else (record, index)
         return o
 
     def __getattr__(self, name: str) -> Any:
@@ -128,7 +128,7 @@ class Outcome:
             raise AttributeError(name) from None
         if pending is None or name.startswith("__"):
             raise AttributeError(name)
-        record, index = pending
+        record, index = pending if len(pending) == 2 else (pending, None)
         DECODERS[record[1]](self, record, index)  # calls Outcome.__init__, which resets _rec
         self._rec = None
         return object.__getattribute__(self, name)
@@ -207,3 +207,10 @@ class Outcome:
 
 
 _new = object.__new__
+
+
+def lazy(record: tuple) -> Outcome:
+    """Outcome.lazy(record) for the hot path (no classmethod call)."""
+    o = _new(Outcome)
+    o._rec = record
+    return o

@@ -89,6 +89,16 @@ def _flag_bits(words: Any) -> int:
         return bits
 
 
+class _Local(threading.local):
+    """Per-thread state. `command` is a class attribute so that reading it in a thread that never
+    set it finds None at once (getattr with a default on a bare threading.local raises and
+    catches AttributeError inside: some 0.5 us on every call)."""
+
+    command: str | None = None
+    origin: str = USER
+    out: Outcome | None = None
+
+
 def _timeval(seconds: float) -> bytes:
     """A `timeout=` in seconds as the timeval SO_RCVTIMEO/SO_SNDTIMEO take (0: 1 us, never "forever")."""
     if seconds <= 0:
@@ -118,7 +128,7 @@ class Playground:
         self.journal = journal if journal is not None else Journal(cap=journal_cap)
         self.sockets: dict[str, PlaySocket | PlainFd] = {}
         self._lock = threading.RLock()
-        self._local = threading.local()
+        self._local = _Local()
         self._blocked = blocking.Registry(self._announce_pending, self._announce_signal)
         self._created_paths: list[str] = []
         self._listeners: list[Any] = []  # callables told when the socket set changes (the watcher)
