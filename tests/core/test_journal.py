@@ -7,8 +7,10 @@ import json
 import threading
 import tracemalloc
 
-from sockplay.core.journal import Event, Journal
-from sockplay.core.outcome import Outcome
+import pytest
+
+from sockplay.core.journal import Event, Journal, _page_safe
+from sockplay.core.outcome import HEAD, Outcome
 
 
 def test_a_flood_of_events_stays_within_the_cap() -> None:
@@ -142,3 +144,105 @@ def test_since_returns_only_newer_events() -> None:
         j.emit(Event("note"))
     assert [e.seq for e in j.since(6)] == [7, 8]
     assert [e.seq for e in j.since(0)] == [4, 5, 6, 7, 8]
+
+
+def test_byte_budget_keeps_the_head_and_says_what_was_dropped() -> None:
+    j = Journal(cap=1000, max_bytes=10_000)
+    whole = []
+    for i in range(30):
+        out = Outcome("recv", sock="b", ret=1000, data=bytes([65 + i % 26]) * 1000)
+        j.emit(Event("call", sock="b", outcome=out))
+        whole.append(out)
+    # The caller's Outcomes keep every byte; the ring holds at most the budget beyond heads.
+    assert all(len(o.data) == 1000 and o.dropped == 0 for o in whole)
+    kept = [e.outcome for e in j.snapshot()]
+    assert [len(o.data) for o in kept[:10]] == [1000] * 10
+    assert all(len(o.data) == HEAD and o.dropped == 1000 - HEAD and o.ret == 1000 for o in kept[10:])
+    assert kept[12].data == bytes([65 + 12]) * HEAD
+    assert j.held_bytes == 10_000
+    line = kept[-1]
+    assert Event("call", sock="b", outcome=line).to_json()["dropped"] == 1000 - HEAD
+    # Once the full ones have left the ring, new events are kept whole again.
+    for _ in range(1000):
+        j.emit(Event("note"))
+    assert j.held_bytes == 0
+    j.emit(Event("call", sock="b", outcome=Outcome("recv", sock="b", ret=500, data=b"z" * 500)))
+    assert len(j.snapshot()[-1].outcome.data) == 500
+
+
+def test_small_events_are_never_cut_and_the_budget_is_checked() -> None:
+    j = Journal(cap=100, max_bytes=0)
+    j.emit(Event("call", outcome=Outcome("recv", ret=HEAD, data=b"s" * HEAD)))
+    assert j.snapshot()[-1].outcome.data == b"s" * HEAD
+    with pytest.raises(ValueError, match="byte budget"):
+        Journal(max_bytes=-1)
+    with pytest.raises(ValueError, match="cap"):
+        Journal(cap=0)
+
+
+def test_page_safe_lines_never_cross_a_page() -> None:
+    lines = [json.dumps({"seq": i, "pad": "x" * (i * 37 % 900)}) + "\n" for i in range(400)]
+    pos = 1234
+    out = _page_safe(lines, pos)
+    starts = []
+    p = pos
+    for line in out.splitlines(keepends=True):
+        starts.append(p)
+        assert p // 4096 == (p + len(line) - 1) // 4096, "a line crosses a page boundary"
+        p += len(line)
+    assert [json.loads(x)["seq"] for x in out.splitlines()] == list(range(400))
+
+
+def test_sink_writes_every_event_even_past_the_ring(tmp_path) -> None:
+    path = tmp_path / "s.jsonl"
+    j = Journal(cap=50)  # far smaller than the flood: the sink must keep up by itself
+    j.open_sink(str(path), batch=16)
+    for i in range(5000):
+        j.emit(Event("note", text=str(i)))
+    j.close()
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [r["seq"] for r in rows] == list(range(1, 5001))
+    assert not any(r["kind"] == "missed" for r in rows)
+
+
+_KILL_CHILD = r"""
+import sys, socket
+from sockplay.core import Playground, batch
+pg = Playground()
+pg.journal.open_sink(sys.argv[1])
+pg.socket("rx", "inet", "dgram"); pg.bind("rx", "127.0.0.1:0"); pg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
+pg.socket("tx", "inet", "dgram"); pg.connect("tx", "rx")
+print("ready", flush=True)
+while True:
+    pg.send("tx", b"x" * 300, flags=["dontwait"])
+    pg.recvmsg("rx", 2048, flags=["dontwait"])
+    batch.send(pg, "tx", "send", b"y" * 100, 0x40, None, 50)
+    batch.recv(pg, "rx", "recvmsg", 2048, 0x40, 256, 60)
+"""
+
+
+def test_sigkill_mid_flood_leaves_whole_lines_in_order(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "k.jsonl"
+    p = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 30
+        while (not path.exists() or path.stat().st_size < 300_000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    raw = path.read_text()
+    assert raw.endswith("\n"), "the last line was cut"
+    rows = [json.loads(x) for x in raw.splitlines()]  # every line is whole JSON
+    seqs = [r["seq"] for r in rows]
+    assert seqs == list(range(1, len(seqs) + 1))  # contiguous from the start: nothing lost but the tail
+    assert len(seqs) > 500
