@@ -45,7 +45,7 @@ from sockplay.core import (
     trace,
 )
 from sockplay.core.errors import UsageError, did_you_mean
-from sockplay.core.journal import Event, Journal
+from sockplay.core.journal import DEFAULT_MAX_BYTES, Event, Journal
 from sockplay.core.outcome import APP, ENGINE, USER, Outcome
 from sockplay.core.sockets import NAME_RE, TCP_STATES, PlainFd, PlaySocket
 from sockplay.core.watcher import Watcher
@@ -118,14 +118,16 @@ def _tv_text(raw: bytes) -> str:
 class Playground:
     """Holds named sockets and makes real syscalls on them."""
 
-    def __init__(self, journal_cap: int = 100_000, journal: Journal | None = None, watch: bool = False) -> None:
+    def __init__(self, journal_cap: int = 100_000, journal: Journal | None = None, watch: bool = False,
+                 journal_bytes: int = DEFAULT_MAX_BYTES) -> None:
         """`watch=True` starts the readiness watcher at once (the TUI and `sockplay run` do).
 
+        `journal_bytes` bounds the data the journal keeps in full (see Journal).
         It is off by default so that a library user's or a test's journal holds
         only the calls it made, in order, and a benchmark measures the calls alone;
         `start_watcher()` turns it on later.
         """
-        self.journal = journal if journal is not None else Journal(cap=journal_cap)
+        self.journal = journal if journal is not None else Journal(cap=journal_cap, max_bytes=journal_bytes)
         self.sockets: dict[str, PlaySocket | PlainFd] = {}
         self._lock = threading.RLock()
         self._local = _Local()
