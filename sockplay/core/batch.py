@@ -21,7 +21,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from sockplay.core import addresses, errnos, flags, mmsg, records, trace
+from sockplay.core import addresses, codecs, errnos, flags, mmsg, records, trace
+from sockplay.core.errors import UsageError
 from sockplay.core.outcome import Outcome
 from sockplay.core.sockets import PlaySocket
 
@@ -44,6 +45,38 @@ class OutcomeRun(Sequence[Outcome]):
     def _add(self, rec: tuple, n: int) -> None:
         self._parts.append((rec, n))
         self._len += n
+
+    def extend(self, other: OutcomeRun) -> None:
+        """Append another run (a long count=N is taken in slices); its error ends this one too."""
+        if self.tail is not None:
+            raise ValueError("this run already ended with an error")
+        self._parts.extend(other._parts)
+        self._len += other._len
+        self.tail = other.tail
+
+    @property
+    def syscalls(self) -> int:
+        """Real recvmmsg/sendmmsg calls made (the one that failed included)."""
+        return len(self._parts) + (self.tail is not None)
+
+    @property
+    def syscall(self) -> str:
+        rec = self._parts[0][0] if self._parts else None
+        if rec is not None:
+            return "recvmmsg" if rec[1] == records.RECVMMSG else "sendmmsg"
+        return self.tail.trace.split("(", 1)[0] if self.tail is not None else "recvmmsg"
+
+    @property
+    def last_trace(self) -> str:
+        """The trace line of the last real call."""
+        if self.tail is not None:
+            return self.tail.trace
+        return Outcome.lazy(self._parts[-1][0], 0).trace if self._parts else ""
+
+    @property
+    def datagrams(self) -> int:
+        """Datagrams moved (the Outcomes but the error that ended the run)."""
+        return self._len
 
     def __len__(self) -> int:
         return self._len + (self.tail is not None)
@@ -172,3 +205,53 @@ def send(pg: Playground, name: str, verb: str, payload: bytes, bits: int, sa: An
     if w is not None:
         w.poke()
     return run
+
+
+class BatchCalls:
+    """Playground's batch methods, named after the real syscalls (mixed into Playground)."""
+
+    def recvmmsg(self, name: str, size: Any = 65536, flags: Any = None, anc: Any = 256, count: Any = 1024,
+                 call: str = "recvmsg") -> OutcomeRun:
+        """Up to `count` datagrams by recvmmsg(2), 1,024 a call: what `call count=N` does on a datagram socket.
+
+        `call` is the command the person used (recv, recvfrom or recvmsg): it names
+        each datagram's Outcome; recv and recvfrom use no control buffer. The socket
+        must be a nonblocking datagram socket, or `flags` must hold MSG_DONTWAIT.
+        Stops at the first error, which is the run's `tail`.
+        """
+        pg: Playground = self  # type: ignore[assignment]
+        s, bits, count = _checked(pg, name, flags, count)
+        size = codecs.parse_int(size, "size")
+        anc = codecs.parse_int(anc, "anc")
+        if size < 0 or anc < 0:
+            raise UsageError(f"size and anc must be byte counts, 0 or more (got {size} and {anc})")
+        if call not in ("recv", "recvfrom", "recvmsg"):
+            raise UsageError(f"call {call!r}: expected recv, recvfrom or recvmsg")
+        if not can_batch_recv(s, bits, count):
+            raise UsageError(f"recvmmsg needs a nonblocking datagram socket or MSG_DONTWAIT, without MSG_PEEK, "
+                             f"MSG_OOB or MSG_ERRQUEUE; {name!r} with these flags would have to wait or peek")
+        return recv(pg, name, call, size, bits, anc, count)
+
+    def sendmmsg(self, name: str, data: Any, flags: Any = None, to: Any = None, count: Any = 1024,
+                 call: str = "send") -> OutcomeRun:
+        """`count` copies of `data` by sendmmsg(2), 1,024 a call: what `send ... count=N` does on a datagram socket."""
+        pg: Playground = self  # type: ignore[assignment]
+        s, bits, count = _checked(pg, name, flags, count)
+        payload = pg._data(data)
+        if call not in ("send", "sendto"):
+            raise UsageError(f"call {call!r}: expected send or sendto")
+        if not can_batch_send(s, bits, count):
+            raise UsageError(f"sendmmsg needs a nonblocking datagram socket or MSG_DONTWAIT; {name!r} could "
+                             "wait for room in its send buffer")
+        fam = int(s.family)
+        sa = pg.resolve_addr(to, fam) if to not in (None, "") else None
+        return send(pg, name, call, payload, bits, sa, count)
+
+
+def _checked(pg: Playground, name: str, flags_: Any, count: Any) -> tuple[PlaySocket, int, int]:
+    s = pg.get(name)
+    bits = flags.msg_flags_value(flags_)
+    n = codecs.parse_int(count, "count")
+    if n < 1:
+        raise UsageError(f"count {n}: expected how many datagrams, 1 or more")
+    return s, bits, n

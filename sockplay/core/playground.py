@@ -44,6 +44,7 @@ from sockplay.core import (
     sysctl,
     trace,
 )
+from sockplay.core.batch import BatchCalls
 from sockplay.core.errors import UsageError, did_you_mean
 from sockplay.core.journal import DEFAULT_MAX_BYTES, Event, Journal
 from sockplay.core.outcome import APP, ENGINE, USER, Outcome
@@ -115,7 +116,7 @@ def _tv_text(raw: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
-class Playground:
+class Playground(BatchCalls):
     """Holds named sockets and makes real syscalls on them."""
 
     def __init__(self, journal_cap: int = 100_000, journal: Journal | None = None, watch: bool = False,
