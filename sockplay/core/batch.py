@@ -152,7 +152,7 @@ def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, c
         if fam == socket.AF_UNIX and mmsg.has_rights(packed[4]):
             rights = tuple((i, *(pg.adopt_fd(fd_, origin="scm_rights", prefix="r") for fd_ in fds))
                            for i, fds in records.rights_of(packed, ret, rb.namelen))
-        rec = (t, records.RECVMMSG, packed[0], shape, packed, ret, rights)
+        rec = (t, records.RECVMMSG, packed[0], shape, packed, ret, rights, want)
         journal.add_batch(rec, ret, len(packed[0]), records.trim_recvmmsg)
         run._add(rec, ret)
         left -= ret
@@ -197,7 +197,7 @@ def send(pg: Playground, name: str, verb: str, payload: bytes, bits: int, sa: An
                 out.notes.append(f"the other {left - 1} sends were not tried: the first error ends a batched send")
             run.tail = pg._emit(out)
             break
-        rec = (_now(), records.SENDMMSG, None, shape, ret)
+        rec = (_now(), records.SENDMMSG, None, shape, ret, want)
         journal.add_batch(rec, ret, 0)
         run._add(rec, ret)
         left -= ret

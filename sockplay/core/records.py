@@ -8,11 +8,12 @@ collector untracks them at its first pass. `code` picks the decoder below.
 
 Codes:
 - RECVMMSG: one recvmmsg(2); the ring holds (record, i) for each datagram.
-  rest = (packed batch from mmsg.RecvBatch.pack, ret, rights) where rights is
-  () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were adopted.
+  rest = (packed batch from mmsg.RecvBatch.pack, ret, rights, vlen) where rights
+  is () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were adopted,
+  and vlen the count this call asked for (shape's vlen is the buffers' size).
   shape = (verb, sock, command, fd, family, size, anc, bits, vlen, namelen)
 - SENDMMSG: one sendmmsg(2); (record, i) for each datagram sent.
-  rest = (ret,); shape = (verb, sock, command, fd, family, payload, bits, vlen, dest)
+  rest = (ret, vlen); shape = (verb, sock, command, fd, family, payload, bits, vlen, dest)
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _ovfl_before(packed: tuple, i: int, namelen: int) -> int | None:
 
 
 def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
-    t, _, _, shape, packed, ret, rights = rec
+    t, _, _, shape, packed, ret, rights, _want = rec
     verb, sock, _command, fd, fam, size, anc, bits, vlen, namelen = shape
     i = i or 0
     n, data, sender, raw_ctl, mflags = mmsg.datagram(packed, i, namelen)
@@ -82,8 +83,8 @@ def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
 
 def recvmmsg_line(rec: tuple) -> str:
     """The recvmmsg call as strace prints it: the first message in full, then `...`."""
-    _, _, _, shape, packed, ret, _ = rec
-    _verb, _sock, _command, fd, fam, size, anc, bits, vlen, namelen = shape
+    _, _, _, shape, packed, ret, _, vlen = rec
+    _verb, _sock, _command, fd, fam, size, anc, bits, _vlen, namelen = shape
     msgs = []
     for i in range(min(ret, SHOWN)):
         n, data, sender, raw_ctl, mflags = mmsg.datagram(packed, i, namelen)
@@ -106,8 +107,8 @@ def recvmmsg_line(rec: tuple) -> str:
 
 
 def _fill_sendmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
-    _t, _, _, shape, ret = rec
-    verb, sock, _command, fd, fam, payload, bits, vlen, dest = shape
+    _t, _, _, shape, ret, _want = rec
+    verb, sock, _command, fd, fam, payload, bits, _vlen, dest = shape
     i = i or 0
     Outcome.__init__(o, verb, sock, ret=len(payload))
     if i == 0:
@@ -118,8 +119,8 @@ def _fill_sendmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
 
 
 def sendmmsg_line(rec: tuple) -> str:
-    _t, _, _, shape, ret = rec
-    _verb, _sock, _command, fd, fam, payload, bits, vlen, dest = shape
+    _t, _, _, shape, ret, vlen = rec
+    _verb, _sock, _command, fd, fam, payload, bits, _vlen, dest = shape
     if dest is not None:
         text, length = addresses.strace_sockaddr(dest, fam)
         name = f"msg_name={text}, msg_namelen={length}"
@@ -133,7 +134,7 @@ def sendmmsg_line(rec: tuple) -> str:
 
 def trim_recvmmsg(rec: tuple) -> tuple:
     """The record with each datagram cut to its first HEAD bytes (past the journal's byte budget)."""
-    t, code, data, shape, packed, ret, rights = rec
+    t, code, data, shape, packed, ret, rights, want = rec
     namelen = shape[9]
     parts = [mmsg.datagram(packed, i, namelen) for i in range(ret)]
     if max((len(p[1]) for p in parts), default=0) <= HEAD:
@@ -141,7 +142,7 @@ def trim_recvmmsg(rec: tuple) -> tuple:
     heads = [p[1][:HEAD] for p in parts]
     lens = array("I", (p[0] for p in parts)).tobytes()
     new = (b"".join(heads), mmsg.ends_of([len(h) for h in heads], ret), lens, *packed[3:])
-    return (t, code, new[0], shape, new, ret, rights)
+    return (t, code, new[0], shape, new, ret, rights, want)
 
 
 DECODERS[RECVMMSG] = _fill_recvmmsg
