@@ -161,48 +161,28 @@ def rights_of(packed: tuple, count: int, namelen: int) -> list[tuple[int, list[i
 
 # ---------------------------------------------------------------- per-call records
 RECVMSG = 3
-# rec = (time, RECVMSG, data, shape, addr, ancl, rise)
+# rec = (time, RECVMSG, data, shape, addr, ancl, level, type)
 # shape = ("recvmsg", sock, command, fd, family, size, anc, bits)
 # addr: the sender as the socket module gives it (one object shared while the sender stays the same);
-# ancl: () or one (level, type, bytes) or a tuple of them; rise: SO_RXQ_OVFL rise or None.
+# one control message is kept flat: ancl its data bytes, level and type beside it (both None when
+# ancl is () or a tuple of (level, type, bytes) triples). SCM_RIGHTS and SO_RXQ_OVFL never come here.
 
 
 def _fill_recvmsg(o: Outcome, rec: tuple, i: int | None) -> None:
-    t, _, data, shape, addr, ancl, rise = rec
+    t, _, data, shape, addr, ancl, level, ctype = rec
     verb, sock, _command, fd, fam, size, anc, bits = shape
     Outcome.__init__(o, verb, sock, ret=len(data), data=data, peeked=bool(bits & 2))
     if addr:
         o.address = addresses.format(addr, fam)
+    if level is not None:
+        ancl = ((level, ctype, ancl),)
     if ancl:
-        if type(ancl[0]) is int:
-            ancl = (ancl,)
         ctx = cmsg.Ctx(None, None, bits)
         ctx.now = t
         cmsg.decode_into(o.cmsgs, ancl, ctx)
-        if rise is not None:
-            for c in o.cmsgs:
-                if c.get("name") == "SO_RXQ_OVFL":
-                    c["rise"] = rise
-    o.trace_fn = _RecvmsgLine(fd, fam, size, anc, bits, addr, ancl or ())
+    from sockplay.core.playground import _RecvmsgTrace  # the engine's own line format
 
-
-class _RecvmsgLine:
-    __slots__ = ("fd", "fam", "size", "anc", "bits", "addr", "ancl")
-
-    def __init__(self, fd: int, fam: int, size: int, anc: int, bits: int, addr: object, ancl: tuple) -> None:
-        self.fd, self.fam, self.size, self.anc, self.bits, self.addr, self.ancl = fd, fam, size, anc, bits, addr, ancl
-
-    def __call__(self, o: Outcome) -> str:
-        if self.addr:
-            text, length = addresses.strace_sockaddr(self.addr, self.fam)
-            name = f"msg_name={text}, msg_namelen={length}"
-        else:
-            name = "msg_name=NULL, msg_namelen=0"
-        ctl = (f"msg_control={cmsg.strace_control(self.ancl)}, msg_controllen={cmsg.space(self.ancl)}"
-               if self.ancl else "msg_controllen=0")
-        hdr = (f"{{{name}, msg_iov=[{{iov_base={trace.string(o.data)}, iov_len={self.size}}}], msg_iovlen=1, "
-               f"{ctl}, msg_flags=0}}")
-        return trace.call("recvmsg", [str(self.fd), hdr, flags.bits_names(self.bits, flags.MSG_FLAGS)], o.ret, None)
+    o.trace_fn = _RecvmsgTrace(fd, fam, size, anc, bits, addr, ancl or (), 0)
 
 
 DECODERS[RECVMSG] = _fill_recvmsg
