@@ -312,6 +312,10 @@ def bench_cli(args: Any) -> int:
             print(f"ratio {w} {_ratio(r, w):.2f}x")
     print(f"  bytes per journaled datagram beyond its {len(PAYLOAD)} data bytes: per-call "
           f"{bytes_per_event('per-call'):.0f}, batch {bytes_per_event('batch'):.0f}")
+    m0, mpeak, mafter, mheld, mev = memory()
+    print(f"  memory: 40,000 send/recv pairs of 64 KiB through the journal: RSS {m0:.0f} MiB at start, "
+          f"{mpeak:.0f} MiB at most, {mafter:.0f} MiB after both sockets closed (the journal holds {mev:,} "
+          f"events and {mheld:.0f} MiB of data; its byte budget is 64 MiB)")
     pc, bt = sink_cost()
     print(f"  with a JSONL sink open: per-call {pc:.2f}x, batch {bt:.2f}x (every event written, "
           "at most the last batch of lines lost on SIGKILL)")
@@ -330,3 +334,37 @@ def bench_cli(args: Any) -> int:
         print("  check failed: the last datagram was not decoded, or datagrams were left over")
         return 1
     return 0
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory_child(pairs: int = 40_000, size: int = 65536) -> None:
+    """Printed by a child process: RSS through `pairs` send/recv of `size` bytes, and after close."""
+    import resource
+
+    pg = Playground()
+    pg.socketpair("a", "b", type="dgram")
+    for n in ("a", "b"):
+        pg.sockets[n].setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE if os.geteuid() == 0 else socket.SO_RCVBUF, 4 << 20)
+    payload = os.urandom(size)
+    start = _rss_mb()
+    for _ in range(pairs):
+        pg.send("a", payload)
+        pg.recv("b", size)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    held = pg.journal.held_bytes / 2**20
+    pg.close("a")
+    pg.close("b")
+    after = _rss_mb()
+    print(f"{start:.0f} {peak:.0f} {after:.0f} {held:.0f} {len(pg.journal)}")
+
+
+def memory() -> tuple[float, float, float, float, int]:
+    """(RSS at start, peak RSS, RSS after close, MiB the journal held, events) from a child process, MiB."""
+    r = subprocess.run([sys.executable, "-c", "from sockplay.bench import memory_child; memory_child()"],
+                       capture_output=True, text=True, check=True)
+    a, b, c, d, e = r.stdout.split()
+    return float(a), float(b), float(c), float(d), int(e)

@@ -141,6 +141,9 @@ class Outcome:
         if self.data is not None and len(self.data) > keep:
             o.dropped = self.dropped + len(self.data) - keep
             o.data = self.data[:keep]
+            if o._trace is None and o.trace_fn is not None:
+                o._trace = o.trace_fn(self)  # the line now: a lazy line may hold on to all the data
+            o.trace_fn = None
         return o
 
     def __repr__(self) -> str:

@@ -1245,7 +1245,10 @@ class Playground(BatchCalls):
             self.sockets.pop(name, None)
         self._changed(removed=[name])
         out.trace = trace.call("close", [str(fd)], out.ret, out.errno)
-        return self._emit(out)
+        self._emit(out)
+        del obj  # its receive and batch buffers go with it
+        self.journal.release()  # and what the allocator kept of them (and of evicted events) goes back
+        return out
 
     def close_all(self) -> None:
         """Close every socket and remove the unix socket files the playground created."""

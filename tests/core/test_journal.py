@@ -246,3 +246,25 @@ def test_sigkill_mid_flood_leaves_whole_lines_in_order(tmp_path) -> None:
     seqs = [r["seq"] for r in rows]
     assert seqs == list(range(1, len(seqs) + 1))  # contiguous from the start: nothing lost but the tail
     assert len(seqs) > 500
+
+
+def test_past_the_budget_the_engine_holds_heads_not_data() -> None:
+    from sockplay.core import Playground
+
+    with Playground(journal_bytes=1 << 20) as pg:
+        pg.socketpair("a", "b", type="dgram")
+        payload = bytes(range(256)) * 256  # 64 KiB
+        gc.collect()
+        tracemalloc.start()
+        try:
+            for _ in range(300):  # 19 MiB through the journal
+                pg.send("a", payload)
+                out = pg.recv("b", 65536)
+                assert out.data == payload  # the caller always gets everything
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held < 4 << 20, f"{held} bytes held for a 1 MiB budget"
+        last = pg.journal.snapshot()[-1].outcome
+        assert last.ret == 65536 and last.data == payload[:HEAD] and last.dropped == 65536 - HEAD
+        assert last.trace.startswith("recvfrom(") and '"\\0\\1\\2\\3' in last.trace
