@@ -186,3 +186,40 @@ def _fill_recvmsg(o: Outcome, rec: tuple, i: int | None) -> None:
 
 
 DECODERS[RECVMSG] = _fill_recvmsg
+
+
+RECV = 4
+# rec = (time, RECV, data, shape, peer); shape = (syscall, sock, command, fd, family, size, bits)
+# syscall is recv or recvfrom (both are recvfrom(2) to strace); peer as the socket module gave it.
+
+
+def _fill_recv(o: Outcome, rec: tuple, i: int | None) -> None:
+    _t, _, data, shape, peer = rec
+    verb, sock, _command, fd, fam, size, bits = shape
+    Outcome.__init__(o, verb, sock, ret=len(data), data=data, peeked=bool(bits & 2))
+    if verb == "recvfrom":
+        from sockplay.core.libc import SOCKADDR_MAX
+
+        if peer not in (None, ""):
+            o.address = addresses.format(peer, fam)
+            text, length = addresses.strace_sockaddr(peer, fam)
+            tail = [text, f"[{SOCKADDR_MAX} => {length}]"]
+        else:
+            tail = ["0x...", f"[{SOCKADDR_MAX} => {0 if peer is None else 2}]"]
+    else:
+        tail = ["NULL", "NULL"]
+    o.trace_fn = _RecvLine(fd, size, bits, tail)
+
+
+class _RecvLine:
+    __slots__ = ("fd", "size", "bits", "tail")
+
+    def __init__(self, fd: int, size: int, bits: int, tail: list[str]) -> None:
+        self.fd, self.size, self.bits, self.tail = fd, size, bits, tail
+
+    def __call__(self, o: Outcome) -> str:
+        return trace.call("recvfrom", [str(self.fd), trace.string(o.data), str(self.size),
+                                       flags.bits_names(self.bits, flags.MSG_FLAGS), *self.tail], o.ret, o.errno)
+
+
+DECODERS[RECV] = _fill_recv
