@@ -179,3 +179,31 @@ def test_strace_sees_the_same_batch_calls_the_trace_shows(tmp_path) -> None:
         return name, vlen.strip(), ret.split()[0]
     assert [key(x) for x in ours] == [key(x) for x in kernel]
     assert [key(x)[0] for x in ours] == ["sendmmsg"] * 3 + ["recvmmsg"] * 4
+
+
+def test_a_batch_summary_is_read_off_the_records_and_matches_the_datagrams() -> None:
+    from sockplay.lang.transcript import fold
+
+    with Playground() as pg:
+        pg.socket("rx", "inet", "dgram")
+        pg.bind("rx", "127.0.0.1:0")
+        pg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
+        pg.setsockopt("rx", "SO_TIMESTAMP", 1)
+        pg.socket("tx", "inet", "dgram")
+        pg.connect("tx", "rx")
+        import time
+
+        deadline = time.monotonic() + 5  # the kernel turns stamping on through deferred work
+        while time.monotonic() < deadline:
+            pg.send("tx", b"probe")
+            if pg.recvmsg("rx", 64).cmsgs:
+                break
+            time.sleep(0.01)
+        for i in range(1500):
+            pg.send("tx", b"v" * (1 + i % 7))
+        run = pg.recvmmsg("rx", 64, ["dontwait"], count=2000)
+        assert len(run) == 1501
+        fast = fold(run)
+        slow = fold(list(run))  # every datagram decoded
+        assert fast.split("; ", 1)[1] == slow.split("; ", 1)[1]
+        assert "anc 1500x SO_TIMESTAMP" in fast and "errors 1x EAGAIN" in fast
