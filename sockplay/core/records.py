@@ -223,3 +223,29 @@ class _RecvLine:
 
 
 DECODERS[RECV] = _fill_recv
+
+
+SEND = 5
+# rec = (time, SEND, None, shape, ret); shape = (syscall, sock, command, fd, family, payload, bits)
+# syscall is send or sendto (strace shows sendto with no address either way).
+
+
+def _fill_send(o: Outcome, rec: tuple, i: int | None) -> None:
+    _t, _, _, shape, ret = rec
+    verb, sock, _command, fd, _fam, payload, bits = shape
+    Outcome.__init__(o, verb, sock, ret=ret)
+    o.trace_fn = _SendLine(fd, payload, bits)
+
+
+class _SendLine:
+    __slots__ = ("fd", "payload", "bits")
+
+    def __init__(self, fd: int, payload: bytes, bits: int) -> None:
+        self.fd, self.payload, self.bits = fd, payload, bits
+
+    def __call__(self, o: Outcome) -> str:
+        return trace.call("sendto", [str(self.fd), trace.string(self.payload), str(len(self.payload)),
+                                     flags.bits_names(self.bits, flags.MSG_FLAGS), "NULL", "0"], o.ret, o.errno)
+
+
+DECODERS[SEND] = _fill_send
