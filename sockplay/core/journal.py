@@ -452,10 +452,18 @@ class Journal:
         with self._lock:
             self._sink = _Sink(self, target, max(1, min(batch, self.cap // 2)))
 
-    def close_sink(self) -> None:
+    def close_sink(self) -> OSError | None:
+        """Write what is left and close the sink; returns the write error that stopped it, if one did."""
         sink, self._sink = self._sink, None
         if sink is not None:
             sink.close()
+            return sink.failed
+        return None
+
+    @property
+    def sink_error(self) -> OSError | None:
+        """The write error that stopped the sink (it then writes nothing more), or None."""
+        return self._sink.failed if self._sink is not None else None
 
     def close(self) -> None:
         """Deliver what is left, stop every reader thread and close the sink."""
@@ -484,12 +492,13 @@ class _Sink:
             self.pos = os.fstat(self.fd).st_size
         else:
             self.stream = target
+        self.failed: OSError | None = None  # the write error that stopped the sink
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._tick, name="sockplay-journal-sink", daemon=True)
         self.thread.start()
 
     def due(self, seq: int) -> None:
-        if seq - self.cursor >= self.batch:
+        if seq - self.cursor >= self.batch and self.failed is None:
             self.write()
 
     def _tick(self) -> None:
@@ -500,6 +509,8 @@ class _Sink:
     def write(self) -> None:
         """Write every event after the cursor, whole lines, one write() per call."""
         with self.lock:
+            if self.failed is not None:
+                return
             j = self.journal
             events = j.since(self.cursor)
             if not events:
@@ -511,15 +522,23 @@ class _Sink:
             lines.extend(json.dumps(e.to_json()) + "\n" for e in events)
             self.cursor = events[-1].seq
             if self.stream is not None:
-                self.stream.write("".join(lines))
-                self.stream.flush()
+                try:
+                    self.stream.write("".join(lines))
+                    self.stream.flush()
+                except (OSError, ValueError) as exc:  # a closed pipe, a closed stream
+                    self.failed = exc if isinstance(exc, OSError) else OSError(str(exc))
+                    self.stopped.set()
                 return
             data = _page_safe(lines, self.pos).encode()
             view = memoryview(data)
-            while view:
-                n = os.write(self.fd, view)
-                view = view[n:]
-            self.pos += len(data)
+            try:
+                while view:
+                    n = os.write(self.fd, view)
+                    view = view[n:]
+            except OSError as exc:  # a full disk must not break the calls that emit: the sink stops
+                self.failed = exc
+                self.stopped.set()
+            self.pos += len(data) - len(view)
 
     def close(self) -> None:
         self.stopped.set()

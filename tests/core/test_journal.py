@@ -268,3 +268,16 @@ def test_past_the_budget_the_engine_holds_heads_not_data() -> None:
         last = pg.journal.snapshot()[-1].outcome
         assert last.ret == 65536 and last.data == payload[:HEAD] and last.dropped == 65536 - HEAD
         assert last.trace.startswith("recvfrom(") and '"\\0\\1\\2\\3' in last.trace
+
+
+def test_a_sink_that_cannot_write_stops_without_breaking_the_calls(tmp_path) -> None:
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("/dev/full is not here: no file that always answers ENOSPC")
+    j = Journal(cap=100)
+    j.open_sink("/dev/full", batch=4)
+    for i in range(50):
+        j.emit(Event("note", text=str(i)))  # never raises
+    assert j.sink_error is not None and j.sink_error.errno == 28  # ENOSPC
+    assert j.close_sink().errno == 28
