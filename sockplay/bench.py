@@ -259,6 +259,35 @@ def sink_cost(n: int = 20_000) -> tuple[float, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def wire_cost(n: int = 50_000) -> dict[str, Any]:
+    """per-call with the packet capture on (`wire on`), against the bare loop, same socket, alternating."""
+    pg = Playground()
+    try:
+        rx, tx = _setup(pg)
+        if not hasattr(pg, "wire_on"):
+            return {"skipped": "this build has no packet capture"}
+        why = pg.wire_on()
+        if why is not None:
+            return {"skipped": why}
+        recvmsg = rx.recvmsg
+        t = {"bare": 0.0, "per-call": 0.0}
+        for i in range(max(1, n // 5000)):
+            for w in ("bare", "per-call") if i % 2 else ("per-call", "bare"):
+                _flood(tx, 5000)
+                t0 = _clock()
+                if w == "bare":
+                    for _ in range(5000):
+                        recvmsg(2048, 256)
+                else:
+                    _percall(pg, 5000)
+                t[w] += _clock() - t0
+        st = pg.wire_status()
+        tx.close()
+        return {"ratio": t["per-call"] / t["bare"], "packets": st.get("packets", 0), "cpu": st.get("cpu", 0.0)}
+    finally:
+        pg.close_all()
+
+
 def startup() -> dict[str, float]:
     """Least CPU seconds (user + system) of 7 runs: `sockplay run` on a three-line script, `import socket`."""
     import resource
@@ -332,6 +361,14 @@ def bench_cli(args: Any) -> int:
               if sys.dont_write_bytecode else "written on first run")
     print(f"  startup: `sockplay run` of a 3-line script {st['sockplay run'] * 1000:.0f} ms of CPU "
           f"(python -c 'import socket': {st['import socket'] * 1000:.0f} ms; compiled bytecode {cached})")
+    if getattr(args, "wire", False):
+        c = wire_cost()
+        if "skipped" in c:
+            print(f"  with wire on: not measured ({c['skipped']})")
+        else:
+            per = f", the capture thread's CPU {c['cpu'] * 1e6 / c['packets']:.2f} us/packet" if c["packets"] else ""
+            print(f"  with wire on (capture): per-call {c['ratio']:.2f}x the bare loop ({c['packets']:,} packets "
+                  f"captured{per})")
     try:
         from sockplay import bench_ui  # type: ignore[attr-defined]
     except ImportError:
