@@ -159,6 +159,7 @@ def _cmsg_name(level: int, typ: int) -> str:
 
 
 _CMSG_HDR = struct.Struct("@Nii")
+_OVFL_HEAD = struct.pack("@ii", 1, 40)  # cmsg_level SOL_SOCKET, cmsg_type SO_RXQ_OVFL
 
 
 def can_batch_recv(s: Any, bits: int, count: int) -> bool:
@@ -204,7 +205,13 @@ def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, c
         if fam == socket.AF_UNIX and mmsg.has_rights(packed[4]):
             rights = tuple((i, *(pg.adopt_fd(fd_, origin="scm_rights", prefix="r") for fd_ in fds))
                            for i, fds in records.rights_of(packed, ret, rb.namelen))
-        rec = (t, records.RECVMMSG, packed[0], shape, packed, ret, rights, want)
+        ovfl0 = None
+        if _OVFL_HEAD in packed[4]:  # drop counts: the rise of each is against the one before
+            ovfl0 = getattr(s, "last_ovfl", None)
+            last = records.last_ovfl(packed, ret, rb.namelen)
+            if last is not None:
+                s.last_ovfl = last
+        rec = (t, records.RECVMMSG, packed[0], shape, packed, ret, rights, want, ovfl0)
         journal.add_batch(rec, ret, len(packed[0]), records.trim_recvmmsg)
         run._add(rec, ret)
         left -= ret

@@ -8,9 +8,10 @@ collector untracks them at its first pass. `code` picks the decoder below.
 
 Codes:
 - RECVMMSG: one recvmmsg(2); the ring holds (record, i) for each datagram.
-  rest = (packed batch from mmsg.RecvBatch.pack, ret, rights, vlen) where rights
-  is () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were adopted,
-  and vlen the count this call asked for (shape's vlen is the buffers' size).
+  rest = (packed batch from mmsg.RecvBatch.pack, ret, rights, vlen, ovfl0) where
+  rights is () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were
+  adopted, vlen the count this call asked for (shape's vlen is the buffers'
+  size), and ovfl0 the socket's SO_RXQ_OVFL count before the batch (for the rise).
   shape = (verb, sock, command, fd, family, size, anc, bits, vlen, namelen)
 - SENDMMSG: one sendmmsg(2); (record, i) for each datagram sent.
   rest = (ret, vlen); shape = (verb, sock, command, fd, family, payload, bits, vlen, dest)
@@ -46,7 +47,7 @@ def _ovfl_before(packed: tuple, i: int, namelen: int) -> int | None:
 
 
 def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
-    t, _, _, shape, packed, ret, rights, _want = rec
+    t, _, _, shape, packed, ret, rights, _want, ovfl0 = rec
     verb, sock, _command, fd, fam, size, anc, bits, vlen, namelen = shape
     i = i or 0
     n, data, sender, raw_ctl, mflags = mmsg.datagram(packed, i, namelen)
@@ -59,7 +60,8 @@ def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
         ctx = cmsg.Ctx(None, None, bits)
         ctx.now = t
         if any(lv == cmsg.SOL_SOCKET and ty == 40 for lv, ty, _ in ancl):
-            ctx.sock = _LastOvfl(_ovfl_before(packed, i, namelen))
+            before = _ovfl_before(packed, i, namelen)
+            ctx.sock = _LastOvfl(ovfl0 if before is None else before)
         cmsg.decode_into(o.cmsgs, ancl, ctx)
         for item in rights:
             if item[0] == i:
@@ -83,7 +85,7 @@ def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
 
 def recvmmsg_line(rec: tuple) -> str:
     """The recvmmsg call as strace prints it: the first message in full, then `...`."""
-    _, _, _, shape, packed, ret, _, vlen = rec
+    _, _, _, shape, packed, ret, _, vlen, _ = rec
     _verb, _sock, _command, fd, fam, size, anc, bits, _vlen, namelen = shape
     msgs = []
     for i in range(min(ret, SHOWN)):
@@ -134,7 +136,7 @@ def sendmmsg_line(rec: tuple) -> str:
 
 def trim_recvmmsg(rec: tuple) -> tuple:
     """The record with each datagram cut to its first HEAD bytes (past the journal's byte budget)."""
-    t, code, data, shape, packed, ret, rights, want = rec
+    t, code, data, shape, packed, ret, rights, want, ovfl0 = rec
     namelen = shape[9]
     parts = [mmsg.datagram(packed, i, namelen) for i in range(ret)]
     if max((len(p[1]) for p in parts), default=0) <= HEAD:
@@ -142,11 +144,16 @@ def trim_recvmmsg(rec: tuple) -> tuple:
     heads = [p[1][:HEAD] for p in parts]
     lens = array("I", (p[0] for p in parts)).tobytes()
     new = (b"".join(heads), mmsg.ends_of([len(h) for h in heads], ret), lens, *packed[3:])
-    return (t, code, new[0], shape, new, ret, rights, want)
+    return (t, code, new[0], shape, new, ret, rights, want, ovfl0)
 
 
 DECODERS[RECVMMSG] = _fill_recvmmsg
 DECODERS[SENDMMSG] = _fill_sendmmsg
+
+
+def last_ovfl(packed: tuple, count: int, namelen: int) -> int | None:
+    """The SO_RXQ_OVFL count of the last datagram of a batch that carried one."""
+    return _ovfl_before(packed, count, namelen)
 
 
 def rights_of(packed: tuple, count: int, namelen: int) -> list[tuple[int, list[int]]]:
