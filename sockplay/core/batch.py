@@ -203,8 +203,14 @@ def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, c
         packed = rb.pack(ret, bool(bits & 0x20))
         rights: tuple = ()
         if fam == socket.AF_UNIX and mmsg.has_rights(packed[4]):
-            rights = tuple((i, *(pg.adopt_fd(fd_, origin="scm_rights", prefix="r") for fd_ in fds))
-                           for i, fds in records.rights_of(packed, ret, rb.namelen))
+            # Descriptors are taken now, as recvmsg takes them; the engine's questions about each
+            # (SO_TYPE, SO_PROTOCOL, F_GETFL) go on the trace of the datagram that brought it.
+            adopted = []
+            for i, fds in records.rights_of(packed, ret, rb.namelen):
+                probes = Outcome(verb, name)
+                names = tuple(pg.adopt_fd(fd_, origin="scm_rights", prefix="r", out=probes) for fd_ in fds)
+                adopted.append((i, names, tuple(probes._post or ())))
+            rights = tuple(adopted)
         ovfl0 = None
         if _OVFL_HEAD in packed[4]:  # drop counts: the rise of each is against the one before
             ovfl0 = getattr(s, "last_ovfl", None)

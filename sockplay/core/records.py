@@ -9,9 +9,9 @@ collector untracks them at its first pass. `code` picks the decoder below.
 Codes:
 - RECVMMSG: one recvmmsg(2); the ring holds (record, i) for each datagram.
   rest = (packed batch from mmsg.RecvBatch.pack, ret, rights, vlen, ovfl0) where
-  rights is () or ((i, names...), ...) for datagrams whose SCM_RIGHTS fds were
-  adopted, vlen the count this call asked for (shape's vlen is the buffers'
-  size), and ovfl0 the socket's SO_RXQ_OVFL count before the batch (for the rise).
+  rights is () or ((i, names, engine lines), ...) for datagrams whose SCM_RIGHTS
+  fds were adopted (the lines: the engine's questions about each fd), vlen the
+  count this call asked for (shape's vlen is the buffers' size), and ovfl0 the socket's SO_RXQ_OVFL count before the batch (for the rise).
   shape = (verb, sock, command, fd, family, size, anc, bits, vlen, namelen)
 - SENDMMSG: one sendmmsg(2); (record, i) for each datagram sent.
   rest = (ret, vlen); shape = (verb, sock, command, fd, family, payload, bits, vlen, dest)
@@ -63,13 +63,15 @@ def _fill_recvmmsg(o: Outcome, rec: tuple, i: int | None) -> None:
             before = _ovfl_before(packed, i, namelen)
             ctx.sock = _LastOvfl(ovfl0 if before is None else before)
         cmsg.decode_into(o.cmsgs, ancl, ctx)
-        for item in rights:
-            if item[0] == i:
-                names = list(item[1:])
+        for at, names_, probes in rights:
+            if at == i:
+                names = list(names_)
                 o.new_sockets = names
                 for c in o.cmsgs:
                     if c.get("name") == "SCM_RIGHTS":
                         c["names"] = names
+                for origin, line in probes:
+                    o.add_line(origin, line)
     if mflags:
         o.msg_flags = flags.bits_list(mflags, flags.MSG_FLAGS)
         if mflags & mmsg.MSG_TRUNC:

@@ -207,3 +207,24 @@ def test_a_batch_summary_is_read_off_the_records_and_matches_the_datagrams() -> 
         slow = fold(list(run))  # every datagram decoded
         assert fast.split("; ", 1)[1] == slow.split("; ", 1)[1]
         assert "anc 1500x SO_TIMESTAMP" in fast and "errors 1x EAGAIN" in fast
+
+
+def test_descriptors_in_a_batch_join_the_playground_at_once() -> None:
+    with Playground() as pg:
+        pg.socketpair("a", "b", type="dgram")
+        pg.socket("x", "inet", "dgram")
+        pg.send("a", "before")
+        pg.sendmsg("a", "with fd", rights=["x"])
+        pg.send("a", "after")
+        run = pg.recvmmsg("b", 64, ["dontwait"], count=10)
+        assert [o.data for o in run if o.errno is None] == [b"before", b"with fd", b"after"]
+        carrier = run[1]
+        assert carrier.new_sockets == ["r1"] and "r1" in pg.sockets  # adopted by the batch call itself
+        (c,) = carrier.cmsgs
+        assert c["name"] == "SCM_RIGHTS" and c["names"] == ["r1"]
+        assert pg.getsockopt("r1", "SO_TYPE").value == "SOCK_DGRAM"
+        # The engine's questions about the new fd are in the trace of the datagram that brought it.
+        lines = carrier.trace_lines
+        assert [origin for origin, _ in lines] == ["engine"] * len(lines) and lines
+        assert any(line.startswith("getsockopt(") and "SO_TYPE" in line for _, line in lines)
+        assert run[0].trace.startswith("recvmmsg(")
