@@ -226,6 +226,9 @@ def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, c
     w = pg._watcher
     if w is not None:
         w.poke()
+    wc = getattr(pg, "_wire", None)
+    if wc is not None and len(run):
+        wc.after(run[0])  # as _emit does: a first send may have bound a port the capture must follow
     return run
 
 
@@ -269,6 +272,9 @@ def send(pg: Playground, name: str, verb: str, payload: bytes, bits: int, sa: An
     w = pg._watcher
     if w is not None:
         w.poke()
+    wc = getattr(pg, "_wire", None)
+    if wc is not None and len(run):
+        wc.after(run[0])  # as _emit does: a first send may have bound a port the capture must follow
     return run
 
 

@@ -725,7 +725,7 @@ class Playground(BatchCalls):
         payload = self._data(data)
         bits = 0 if flag_words is None else flag_words if type(flag_words) is int else _flag_bits(flag_words)
         if (addr is None and timeout is None and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and libc.supported(int(s.family))):
+                and self._local.origin == USER and self._wire is None and libc.supported(int(s.family))):
             # The hot path, as in recvmsg: a send that cannot wait is Python's one sendto(2) with no
             # address; a whole send is journaled as a record (records.SEND).
             try:
@@ -823,7 +823,7 @@ class Playground(BatchCalls):
         size = limits.recv_size(size)
         bits = 0 if flag_words is None else flag_words if type(flag_words) is int else _flag_bits(flag_words)
         if (timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER):
+                and self._local.origin == USER and self._wire is None):
             # The hot path, as in recvmsg: one recv(2)/recvfrom(2) that cannot wait, journaled as a
             # record (records.RECV) when it succeeds.
             try:
@@ -920,7 +920,7 @@ class Playground(BatchCalls):
         if type(anc) is not int or not 0 <= anc <= _MAX_ANC:
             anc = limits.anc_size(anc)
         bits = 0 if flags is None else flags if type(flags) is int else _flag_bits(flags)
-        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT):
+        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT) and self._wire is None:
             # The hot path (a drained flood): the call cannot wait, so Python's own recvmsg is
             # exactly one recvmsg(2) with these flags. A plain result is journaled as a record
             # (records.RECVMSG) and decoded only when read; anything else goes on below.
