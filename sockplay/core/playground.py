@@ -80,6 +80,11 @@ _REC_RECVMSG, _REC_RECV, _REC_SEND = records.RECVMSG, records.RECV, records.SEND
 _flag_cache: dict[Any, int] = {}
 
 
+def _bits(words: Any) -> int:
+    """Flags as words (memoised) or an int (range-checked, as flags.msg_flags_value does)."""
+    return flags.msg_flags_value(words) if type(words) is int else _flag_bits(words)
+
+
 def _flag_bits(words: Any) -> int:
     """flags.msg_flags_value, memoised for the word lists a flood repeats on every call."""
     if words is None:
@@ -723,7 +728,7 @@ class Playground(BatchCalls):
     def _send(self, name: str, addr: Any, data: Any, flag_words: Any, timeout: float | None, syscall: str) -> Outcome:
         s = self.get(name)
         payload = self._data(data)
-        bits = 0 if flag_words is None else flag_words if type(flag_words) is int else _flag_bits(flag_words)
+        bits = 0 if flag_words is None else _bits(flag_words)
         if (addr is None and timeout is None and (s.nonblock or bits & _MSG_DONTWAIT)
                 and self._local.origin == USER and self._wire is None and libc.supported(int(s.family))):
             # The hot path, as in recvmsg: a send that cannot wait is Python's one sendto(2) with no
@@ -821,7 +826,7 @@ class Playground(BatchCalls):
     def _recv(self, name: str, size: Any, flag_words: Any, timeout: float | None, syscall: str) -> Outcome:
         s = self.get(name)
         size = limits.recv_size(size)
-        bits = 0 if flag_words is None else flag_words if type(flag_words) is int else _flag_bits(flag_words)
+        bits = 0 if flag_words is None else _bits(flag_words)
         if (timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT)
                 and self._local.origin == USER and self._wire is None):
             # The hot path, as in recvmsg: one recv(2)/recvfrom(2) that cannot wait, journaled as a
@@ -919,7 +924,7 @@ class Playground(BatchCalls):
             size = limits.recv_size(size)
         if type(anc) is not int or not 0 <= anc <= _MAX_ANC:
             anc = limits.anc_size(anc)
-        bits = 0 if flags is None else flags if type(flags) is int else _flag_bits(flags)
+        bits = 0 if flags is None else _bits(flags)
         if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT) and self._wire is None:
             # The hot path (a drained flood): the call cannot wait, so Python's own recvmsg is
             # exactly one recvmsg(2) with these flags. A plain result is journaled as a record
