@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q sockplay  # an editable install is not compiled, and PYTHONDONTWRITEBYTECODE would make every run compile it
 	touch $(STAMP)
 
 run: $(STAMP)

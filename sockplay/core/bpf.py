@@ -11,7 +11,6 @@ returns a Program that owns that memory.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import re
 import struct
@@ -227,7 +226,7 @@ def strace_insns(insns: list[Insn]) -> str:
     return "[" + ", ".join(out) + "]"
 
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)  # this process's own libc: find_library would run ldconfig at import
 SO_GET_FILTER = 26
 SOL_SOCKET = 1
 

@@ -7,7 +7,6 @@ the wrong kind. The message always says what was expected.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -21,6 +20,8 @@ class UsageError(ValueError):
 
 def nearest(word: str, candidates: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
     """Closest spellings among `candidates`, case-insensitive, for 'did you mean' hints."""
+    import difflib  # only when a hint is wanted: it costs startup time otherwise
+
     pool = {c.lower(): c for c in candidates}
     return [pool[m] for m in difflib.get_close_matches(word.lower(), list(pool), n=n, cutoff=cutoff)]
 

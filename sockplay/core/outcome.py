@@ -1,9 +1,24 @@
-"""The result of one engine call: what the kernel said, decoded for people."""
+"""The result of one engine call: what the kernel said, decoded for people.
+
+Two ways to make one. Cold calls build an Outcome field by field. Hot calls
+(a datagram drained in a flood) hand the journal a *record*: a flat tuple of
+plain values (bytes, ints, str, None) that the garbage collector does not track,
+and return `Outcome.lazy(record)`. Such an Outcome decodes itself (cmsgs, notes,
+address text, trace) the first time any field is read: an unset slot raises
+AttributeError, `__getattr__` fills every slot from the record, and later reads
+are plain slot reads. A record's decoder is found by `record[1]`, a small int
+registered in DECODERS (records hold no functions: a function would keep the
+tuple tracked by the GC).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+# code -> fill(outcome, record, index): index is the datagram's place in a batch record, or None.
+DECODERS: dict[int, Callable[[Outcome, tuple, int | None], None]] = {}
+HEAD = 64  # bytes of data an event keeps once the journal's byte budget is spent
 
 USER, ENGINE, APP = "user", "engine", "app"
 MARKS = {ENGINE: "[engine] ", APP: "[app] "}  # a user's own line carries no mark
@@ -53,7 +68,7 @@ class Outcome:
 
     __slots__ = ("syscall", "sock", "ret", "errno", "error", "data", "value", "_cmsgs", "_msg_flags",
                  "address", "_new_sockets", "_notes", "peeked", "trace_fn", "_trace", "_pre", "_post",
-                 "origin")
+                 "origin", "dropped", "_rec")
 
     cmsgs = _lazy_list("_cmsgs", "decoded ancillary messages: dicts with level, name, value")
     msg_flags = _lazy_list("_msg_flags", "flags the kernel returned (MSG_TRUNC, MSG_CTRUNC...)")
@@ -95,6 +110,41 @@ class Outcome:
         self._pre: list[tuple[str, str]] | None = None
         self._post: list[tuple[str, str]] | None = None
         self.origin = USER  # whose call the main line is: the user's, or the app's own read
+        self.dropped = 0  # bytes of `data` the journal let go (byte budget); `ret` keeps the length
+        self._rec: Any = None
+
+    @classmethod
+    def lazy(cls, record: tuple, index: int | None = None) -> Outcome:
+        """An Outcome decoded from `record` (datagram `index` of a batch) on first read."""
+        o = _new(cls)
+        o._rec = record if index is None else (record, index)
+        return o
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for a slot never set: a lazy Outcome not yet decoded.
+        try:
+            pending = object.__getattribute__(self, "_rec")
+        except AttributeError:
+            raise AttributeError(name) from None
+        if pending is None or name.startswith("__"):
+            raise AttributeError(name)
+        record, index = pending if len(pending) == 2 else (pending, None)
+        DECODERS[record[1]](self, record, index)  # calls Outcome.__init__, which resets _rec
+        self._rec = None
+        return object.__getattribute__(self, name)
+
+    def head(self, keep: int = HEAD) -> Outcome:
+        """A copy keeping only the first `keep` bytes of data (the journal's byte budget)."""
+        o = _new(Outcome)
+        for slot in Outcome.__slots__:
+            setattr(o, slot, getattr(self, slot))
+        if self.data is not None and len(self.data) > keep:
+            o.dropped = self.dropped + len(self.data) - keep
+            o.data = self.data[:keep]
+            if o._trace is None and o.trace_fn is not None:
+                o._trace = o.trace_fn(self)  # the line now: a lazy line may hold on to all the data
+            o.trace_fn = None
+        return o
 
     def __repr__(self) -> str:
         return (f"Outcome({self.syscall!r}, sock={self.sock!r}, ret={self.ret!r}, errno={self.errno!r}, "
@@ -157,3 +207,13 @@ class Outcome:
         if self.new_sockets:
             parts.append("new " + ", ".join(self.new_sockets))
         return "  ".join(parts)
+
+
+_new = object.__new__
+
+
+def lazy(record: tuple) -> Outcome:
+    """Outcome.lazy(record) for the hot path (no classmethod call)."""
+    o = _new(Outcome)
+    o._rec = record
+    return o

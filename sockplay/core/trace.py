@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sockplay.core import errnos
 
 STRING_LIMIT = 32  # strace's default -s
+_PLAIN = re.compile(rb'[\x20-\x21\x23-\x5b\x5d-\x7e]*')  # printable, not " or \
 
 _ESC = {0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
 
@@ -16,6 +19,8 @@ def string(data: bytes | None, limit: int = STRING_LIMIT) -> str:
     if data is None:
         return "NULL"
     shown = data[:limit]
+    if _PLAIN.fullmatch(shown):  # printable ASCII with nothing to escape: the common case, in C
+        return '"' + shown.decode("ascii") + ('"...' if len(data) > limit else '"')
     out = []
     for i, b in enumerate(shown):
         if b in _ESC:

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sockplay.core import catalog, codecs, flags
+from sockplay.core import batch, catalog, codecs, flags
 from sockplay.core.errors import UsageError
+from sockplay.core.flags import msg_flags_value
 from sockplay.core.journal import Event
 from sockplay.core.outcome import Outcome
 from sockplay.lang import commands as C
@@ -303,6 +304,37 @@ class Executor(ProtocolCommands):
         r.outcomes.append(self.pg.close(cmd.args["sock"]))
 
     # ------------------------------------------------------------------ data
+    BATCH_SLICE = 16_384  # datagrams per engine batch call: the printer drains the journal between slices
+
+    def _batched(self, cmd: Command, r: Result, receive: bool, call: Callable[[int], Any]) -> bool:
+        """count=N on a datagram socket that cannot block: recvmmsg/sendmmsg, 1,024 datagrams a syscall.
+
+        Returns False (nothing done) where N single calls could behave differently:
+        a blocking socket, a timeout, MSG_PEEK/OOB/ERRQUEUE, a stream, or count=1.
+        """
+        a = cmd.args
+        count = a.get("count", 1)
+        if count < 2 or a.get("timeout") is not None:
+            return False
+        sock = self.pg.sockets.get(a["sock"])
+        try:
+            bits = msg_flags_value(a.get("flags") or None)
+        except (UsageError, ValueError):
+            return False
+        if not (batch.can_batch_recv(sock, bits, count) if receive else batch.can_batch_send(sock, bits, count)):
+            return False
+        run = batch.OutcomeRun()
+        left = count
+        while left > 0:
+            part = call(min(left, self.BATCH_SLICE))
+            run.extend(part)
+            left -= part.datagrams
+            self._tick()
+            if part.tail is not None or not part.datagrams:
+                break
+        r.outcomes = run  # type: ignore[assignment]  # a Sequence: millions of Outcomes are made only when read
+        return True
+
     def _repeat_send(self, cmd: Command, r: Result, call: Callable[[], Outcome]) -> None:
         for i in range(cmd.args.get("count", 1)):
             if i and self._stopped(r):
@@ -330,13 +362,17 @@ class Executor(ProtocolCommands):
 
     def _do_send(self, cmd: Command, r: Result) -> None:
         a = cmd.args
-        if self._tls_send(cmd, r):
+        if self._tls_send(cmd, r) or self._batched(cmd, r, False, lambda n: self.pg.sendmmsg(a["sock"], a["data"], a["flags"] or None,
+                                                                     count=n, call="send")):
             return
         self._repeat_send(cmd, r, lambda: self.pg.send(a["sock"], a["data"], a["flags"] or None,
                                                        timeout=self._timeout(cmd)))
 
     def _do_sendto(self, cmd: Command, r: Result) -> None:
         a = cmd.args
+        if self._batched(cmd, r, False, lambda n: self.pg.sendmmsg(a["sock"], a["data"], a["flags"] or None,
+                                                                     to=a["addr"], count=n, call="sendto")):
+            return
         self._repeat_send(cmd, r, lambda: self.pg.sendto(a["sock"], a["addr"], a["data"], a["flags"] or None,
                                                          timeout=self._timeout(cmd)))
 
@@ -352,13 +388,17 @@ class Executor(ProtocolCommands):
 
     def _do_recv(self, cmd: Command, r: Result) -> None:
         a = cmd.args
-        if self._tls_recv(cmd, r) or self._recv_until(cmd, r):
+        if self._tls_recv(cmd, r) or self._recv_until(cmd, r) or self._batched(cmd, r, True, lambda n: self.pg.recvmmsg(a["sock"], self._recv_size(cmd), a["flags"] or None,
+                                                                    count=n, call="recv")):
             return
         self._repeat_recv(cmd, r, lambda: self.pg.recv(a["sock"], self._recv_size(cmd), a["flags"] or None,
                                                        timeout=self._timeout(cmd)))
 
     def _do_recvfrom(self, cmd: Command, r: Result) -> None:
         a = cmd.args
+        if self._batched(cmd, r, True, lambda n: self.pg.recvmmsg(a["sock"], self._recv_size(cmd),
+                                                                    a["flags"] or None, count=n, call="recvfrom")):
+            return
         self._repeat_recv(cmd, r, lambda: self.pg.recvfrom(a["sock"], self._recv_size(cmd), a["flags"] or None,
                                                            timeout=self._timeout(cmd)))
 
@@ -366,6 +406,9 @@ class Executor(ProtocolCommands):
         a = cmd.args
         fn = self._engine("recvmsg")
         kw: dict[str, Any] = {"anc": a.get("anc", 256)}
+        if self._batched(cmd, r, True, lambda n: self.pg.recvmmsg(a["sock"], self._recv_size(cmd), a["flags"] or None,
+                                                                    anc=kw["anc"], count=n, call="recvmsg")):
+            return
         if a.get("timeout") is not None:
             kw["timeout"] = self._timeout(cmd)
         self._repeat_recv(cmd, r, lambda: fn(a["sock"], self._recv_size(cmd), a["flags"] or None, **kw))

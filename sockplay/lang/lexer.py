@@ -190,14 +190,22 @@ def style_for(ttype: _TokenType, styles: dict[_TokenType, str] | None = None) ->
     return None
 
 
-_LEXER = SockLexer()
-_PY_LEXER = PythonLexer()
+_lexers: dict[bool, Any] = {}
+
+
+def lexer(python: bool = False) -> Any:
+    """The shared lexer instance, made on first use: pygments compiles every rule's regex when a
+    lexer is first made (tens of milliseconds), which an app or a script run should not wait for."""
+    lx = _lexers.get(python)
+    if lx is None:
+        lx = _lexers[python] = PythonLexer() if python else SockLexer()
+    return lx
 
 
 def token_spans(text: str, python: bool = False) -> Iterator[tuple[int, int, _TokenType]]:
     """(start, end, token type) over `text` with exact offsets, for rich/Textual highlighters."""
-    lexer = _PY_LEXER if python else _LEXER
-    for index, ttype, value in lexer.get_tokens_unprocessed(text):
+    lexer_ = lexer(python)
+    for index, ttype, value in lexer_.get_tokens_unprocessed(text):
         if value:
             yield index, index + len(value), ttype
 

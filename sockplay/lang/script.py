@@ -225,8 +225,20 @@ def run_cli(args: Any) -> int:
     color = color_opt == "always" or (color_opt == "auto" and _isatty(sys.stdout))
     options = RunOptions(json=bool(getattr(args, "json", False)), strict=bool(getattr(args, "strict", False)),
                          color=color and not getattr(args, "json", False), pcap=getattr(args, "pcap", None))
+    journal = getattr(args, "journal", None)
+    journal_bytes = getattr(args, "journal_bytes", None)
+    pg: Playground | None = None
     try:
-        return run_text(text, sys.stdout, sys.stderr, options, filename)
+        if journal or journal_bytes is not None:
+            pg = Playground(watch=True, **({"journal_bytes": journal_bytes} if journal_bytes is not None else {}))
+            if journal:
+                try:
+                    pg.journal.open_sink(journal)
+                except OSError as exc:
+                    print(f"sockplay run: cannot write the journal to {journal}: {exc.strerror or exc}",
+                          file=sys.stderr)
+                    return EXIT_SCRIPT
+        return run_text(text, sys.stdout, sys.stderr, options, filename, pg=pg)
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - a crash must not look like a failed expect (1) or a bad script (2)
@@ -235,3 +247,10 @@ def run_cli(args: Any) -> int:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
         print(f"sockplay run: {bug.REPORT}", file=sys.stderr)
         return bug.EXIT_BUG
+    finally:
+        if pg is not None:
+            pg.close_all()
+            failed = pg.journal.close_sink()  # writes the sink's last lines
+            pg.journal.close()
+            if failed is not None:
+                print(f"sockplay run: the journal {journal} stopped: {failed.strerror or failed}", file=sys.stderr)

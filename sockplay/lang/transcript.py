@@ -118,27 +118,35 @@ def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
 
 def fold(outcomes: list[Outcome]) -> str:
     """count=N in one line: how many calls, how they returned, bytes moved, where it stopped."""
+    n = len(outcomes)
+    calls = getattr(outcomes, "syscalls", None)  # a batched count=N (recvmmsg/sendmmsg): an OutcomeRun
     tallied = hasattr(outcomes, "total")  # an executor OutcomeLog: counts cover calls no longer held
-    n = outcomes.total if tallied else len(outcomes)  # type: ignore[attr-defined]
-    ok_list = [o for o in outcomes if o.errno is None]
-    n_ok = outcomes.ok if tallied else len(ok_list)  # type: ignore[attr-defined]
-    rets = outcomes.rets if tallied else Counter(o.ret for o in ok_list)  # type: ignore[attr-defined]
-    parts = [f"{n} calls"]
+    if calls is not None:  # read off the packed records: no datagram is decoded
+        n_ok, rets, moved, errs, cm = outcomes.stats()  # type: ignore[attr-defined]
+        parts = [f"{n} results from {calls} {outcomes.syscall} calls"]  # type: ignore[attr-defined]
+    elif tallied:
+        n = outcomes.total  # type: ignore[attr-defined]
+        n_ok, rets, moved = outcomes.ok, outcomes.rets, outcomes.moved  # type: ignore[attr-defined]
+        errs, cm = outcomes.errs, outcomes.cmsgs  # type: ignore[attr-defined]
+        parts = [f"{n} calls"]
+    else:
+        ok_list = [o for o in outcomes if o.errno is None]
+        n_ok = len(ok_list)
+        rets = Counter(o.ret for o in ok_list)
+        moved = sum(o.ret or 0 for o in ok_list if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"))
+        errs = Counter(o.errno for o in outcomes if o.errno)
+        cm = Counter(str(c.get("name", c.get("type"))) for o in outcomes for c in o.cmsgs)
+        parts = [f"{n} calls"]
     if n_ok:
         common = ", ".join(f"{c}x = {r}" for r, c in rets.most_common(3))
         parts.append(f"{n_ok} ok ({common}{', ...' if len(rets) > 3 else ''})")
-        moved = outcomes.moved if tallied else sum(  # type: ignore[attr-defined]
-            o.ret or 0 for o in ok_list if o.ret and o.ret > 0 and o.syscall not in ("socket", "accept"))
         if moved:
             parts.append(f"{moved} bytes")
-    errs = outcomes.errs if tallied else Counter(o.errno for o in outcomes if o.errno)  # type: ignore[attr-defined]
     if errs:
         parts.append("errors " + ", ".join(f"{c}x {e}" for e, c in errs.most_common()))
     last = outcomes[-1]
     if last.errno and outcomes[-1].syscall.startswith("recv"):
         parts.append(f"stopped at {last.errno}")
-    cm = outcomes.cmsgs if tallied else Counter(  # type: ignore[attr-defined]
-        str(c.get("name", c.get("type"))) for o in outcomes for c in o.cmsgs)
     if cm:
         parts.append("anc " + ", ".join(f"{c}x {k}" for k, c in cm.most_common()))
     return "count: " + "; ".join(parts)
@@ -189,7 +197,10 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
         for text, bad in listed:
             lines.append(INDENT + "  " + style("error" if bad else "ok", text))
         if last is not first:
-            lines += trace_rows(last, style, "last: ")
+            if not last.trace and getattr(outs, "last_trace", None):  # a batch: the last real call's line
+                lines.append(INDENT + style("trace", "last: " + outs.last_trace))  # type: ignore[attr-defined]
+            else:
+                lines += trace_rows(last, style, "last: ")
             if not (listed and len(outs) <= COUNT_SHOWN):  # else the list above ends with it
                 lines.append(INDENT + style("error" if last.errno else "ok", "last " + summary(last)))
         if r.cancelled:

@@ -1081,5 +1081,19 @@ def tui_cli(args: Any) -> int:
         theme=getattr(args, "theme", None),
     )
     app = SockplayApp(options)
-    app.run()
+    journal_bytes = getattr(args, "journal_bytes", None)
+    if journal_bytes is not None:
+        app.pg.journal.max_bytes = journal_bytes
+    journal = getattr(args, "journal", None)
+    if journal:
+        try:
+            app.pg.journal.open_sink(journal)
+        except OSError as exc:
+            print(f"sockplay: cannot write the journal to {journal}: {exc.strerror or exc}", file=sys.stderr)
+            app.pg.close_all()
+            return 2
+    try:
+        app.run()
+    finally:
+        app.pg.journal.close_sink()
     return int(app.return_code or 0)

@@ -7,12 +7,14 @@ import json
 import threading
 import tracemalloc
 
-from sockplay.core.journal import Event, Journal
-from sockplay.core.outcome import Outcome
+import pytest
+
+from sockplay.core.journal import Event, Journal, _page_safe
+from sockplay.core.outcome import HEAD, Outcome
 
 
-def test_million_events_stay_within_the_cap() -> None:
-    cap = 100_000
+def test_a_flood_of_events_stays_within_the_cap() -> None:
+    cap = 20_000
     j = Journal(cap=cap)
     got: list[int] = []
     missed_total = [0]
@@ -21,7 +23,7 @@ def test_million_events_stay_within_the_cap() -> None:
 
     def slow(batch: list[Event], missed: int) -> None:
         stuck.set()
-        gate.wait(30)  # a view that is stuck: it must not hold the engine back
+        gate.wait(120)  # a view that is stuck (released below, whatever the machine's load): it must not hold the engine back
         got.append(len(batch))
         missed_total[0] += missed
 
@@ -31,10 +33,10 @@ def test_million_events_stay_within_the_cap() -> None:
     gc.collect()
     tracemalloc.start()
     try:
-        for i in range(499_999):
+        for i in range(99_999):
             j.emit(Event("call", sock="u", i=i))
         full, _ = tracemalloc.get_traced_memory()
-        for i in range(500_000):
+        for i in range(100_000):
             j.emit(Event("call", sock="u", i=i))
         after, peak = tracemalloc.get_traced_memory()
     finally:
@@ -42,9 +44,9 @@ def test_million_events_stay_within_the_cap() -> None:
     gate.set()
     assert len(j) == cap
     assert len(j.snapshot()) == cap
-    assert j.snapshot()[0].seq == 1_000_000 - cap + 1
-    assert j.snapshot()[-1].seq == 1_000_000
-    # Once the ring is full, 500,000 more events add nothing (no growth beyond noise).
+    assert j.snapshot()[0].seq == 200_000 - cap + 1
+    assert j.snapshot()[-1].seq == 200_000
+    # Once the ring is full, 100,000 more events add nothing (no growth beyond noise).
     assert after < full * 1.1
     assert peak < full * 1.2
     # What is held is the ring (the stuck subscriber holds one event): a few hundred bytes per event.
@@ -53,7 +55,7 @@ def test_million_events_stay_within_the_cap() -> None:
     unsub()
     # The stuck subscriber was told what it missed: what it got plus missed covers everything.
     assert missed_total[0] > 0
-    assert sum(got) + missed_total[0] == 1_000_000
+    assert sum(got) + missed_total[0] == 200_000
 
 
 def test_subscribers_get_batches_not_one_call_per_event() -> None:
@@ -142,3 +144,140 @@ def test_since_returns_only_newer_events() -> None:
         j.emit(Event("note"))
     assert [e.seq for e in j.since(6)] == [7, 8]
     assert [e.seq for e in j.since(0)] == [4, 5, 6, 7, 8]
+
+
+def test_byte_budget_keeps_the_head_and_says_what_was_dropped() -> None:
+    j = Journal(cap=1000, max_bytes=10_000)
+    whole = []
+    for i in range(30):
+        out = Outcome("recv", sock="b", ret=1000, data=bytes([65 + i % 26]) * 1000)
+        j.emit(Event("call", sock="b", outcome=out))
+        whole.append(out)
+    # The caller's Outcomes keep every byte; the ring holds at most the budget beyond heads.
+    assert all(len(o.data) == 1000 and o.dropped == 0 for o in whole)
+    kept = [e.outcome for e in j.snapshot()]
+    assert [len(o.data) for o in kept[:10]] == [1000] * 10
+    assert all(len(o.data) == HEAD and o.dropped == 1000 - HEAD and o.ret == 1000 for o in kept[10:])
+    assert kept[12].data == bytes([65 + 12]) * HEAD
+    assert j.held_bytes == 10_000
+    line = kept[-1]
+    assert Event("call", sock="b", outcome=line).to_json()["dropped"] == 1000 - HEAD
+    # Once the full ones have left the ring, new events are kept whole again.
+    for _ in range(1000):
+        j.emit(Event("note"))
+    assert j.held_bytes == 0
+    j.emit(Event("call", sock="b", outcome=Outcome("recv", sock="b", ret=500, data=b"z" * 500)))
+    assert len(j.snapshot()[-1].outcome.data) == 500
+
+
+def test_small_events_are_never_cut_and_the_budget_is_checked() -> None:
+    j = Journal(cap=100, max_bytes=0)
+    j.emit(Event("call", outcome=Outcome("recv", ret=HEAD, data=b"s" * HEAD)))
+    assert j.snapshot()[-1].outcome.data == b"s" * HEAD
+    with pytest.raises(ValueError, match="byte budget"):
+        Journal(max_bytes=-1)
+    with pytest.raises(ValueError, match="cap"):
+        Journal(cap=0)
+
+
+def test_page_safe_lines_never_cross_a_page() -> None:
+    lines = [json.dumps({"seq": i, "pad": "x" * (i * 37 % 900)}) + "\n" for i in range(400)]
+    pos = 1234
+    out = _page_safe(lines, pos)
+    starts = []
+    p = pos
+    for line in out.splitlines(keepends=True):
+        starts.append(p)
+        assert p // 4096 == (p + len(line) - 1) // 4096, "a line crosses a page boundary"
+        p += len(line)
+    assert [json.loads(x)["seq"] for x in out.splitlines()] == list(range(400))
+
+
+def test_sink_writes_every_event_even_past_the_ring(tmp_path) -> None:
+    path = tmp_path / "s.jsonl"
+    j = Journal(cap=50)  # far smaller than the flood: the sink must keep up by itself
+    j.open_sink(str(path), batch=16)
+    for i in range(5000):
+        j.emit(Event("note", text=str(i)))
+    j.close()
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    assert [r["seq"] for r in rows] == list(range(1, 5001))
+    assert not any(r["kind"] == "missed" for r in rows)
+
+
+_KILL_CHILD = r"""
+import sys, socket
+from sockplay.core import Playground, batch
+pg = Playground()
+pg.journal.open_sink(sys.argv[1])
+pg.socket("rx", "inet", "dgram"); pg.bind("rx", "127.0.0.1:0"); pg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
+pg.socket("tx", "inet", "dgram"); pg.connect("tx", "rx")
+print("ready", flush=True)
+while True:
+    pg.send("tx", b"x" * 300, flags=["dontwait"])
+    pg.recvmsg("rx", 2048, flags=["dontwait"])
+    batch.send(pg, "tx", "send", b"y" * 100, 0x40, None, 50)
+    batch.recv(pg, "rx", "recvmsg", 2048, 0x40, 256, 60)
+"""
+
+
+def test_sigkill_mid_flood_leaves_whole_lines_in_order(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "k.jsonl"
+    p = subprocess.Popen([sys.executable, "-c", _KILL_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 30
+        while (not path.exists() or path.stat().st_size < 300_000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    raw = path.read_text()
+    assert raw.endswith("\n"), "the last line was cut"
+    rows = [json.loads(x) for x in raw.splitlines()]  # every line is whole JSON
+    seqs = [r["seq"] for r in rows]
+    assert seqs == list(range(1, len(seqs) + 1))  # contiguous from the start: nothing lost but the tail
+    assert len(seqs) > 500
+
+
+def test_past_the_budget_the_engine_holds_heads_not_data() -> None:
+    from sockplay.core import Playground
+
+    with Playground(journal_bytes=1 << 20) as pg:
+        pg.socketpair("a", "b", type="dgram")
+        payload = bytes(range(256)) * 256  # 64 KiB
+        gc.collect()
+        tracemalloc.start()
+        try:
+            for _ in range(300):  # 19 MiB through the journal
+                pg.send("a", payload)
+                out = pg.recv("b", 65536)
+                assert out.data == payload  # the caller always gets everything
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert held < 4 << 20, f"{held} bytes held for a 1 MiB budget"
+        last = pg.journal.snapshot()[-1].outcome
+        assert last.ret == 65536 and last.data == payload[:HEAD] and last.dropped == 65536 - HEAD
+        assert last.trace.startswith("recvfrom(") and '"\\0\\1\\2\\3' in last.trace
+
+
+def test_a_sink_that_cannot_write_stops_without_breaking_the_calls(tmp_path) -> None:
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("/dev/full is not here: no file that always answers ENOSPC")
+    j = Journal(cap=100)
+    j.open_sink("/dev/full", batch=4)
+    for i in range(50):
+        j.emit(Event("note", text=str(i)))  # never raises
+    assert j.sink_error is not None and j.sink_error.errno == 28  # ENOSPC
+    assert j.close_sink().errno == 28
