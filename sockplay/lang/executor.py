@@ -236,7 +236,10 @@ class Executor(ProtocolCommands):
     def _blame(cmd: Command, message: str) -> int:
         """The column of the argument an engine message talks about, else the command's."""
         for key, value in cmd.args.items():
-            if isinstance(value, str) and value and (repr(value) in message or f"{value!r}"[1:-1] in message.split()):
+            if not isinstance(value, str) or not value:
+                continue
+            # A one-letter value (socket `a`) is not looked for as a bare word: "a" is also English.
+            if repr(value) in message or (len(value) > 1 and f"{value!r}"[1:-1] in message.split()):
                 if key in cmd.cols:
                     return cmd.cols[key]
         for key in ("value", "addr", "to", "option", "request", "size"):

@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from sockplay.core import addresses, catalog, codecs, flags, ioctls, sysctl
+from sockplay.core import addresses, catalog, codecs, flags, ioctls, limits, sysctl
 from sockplay.core.errors import UsageError
 from sockplay.lang.executor import Executor
 from sockplay.lang.export.literals import text_bytes
@@ -130,10 +130,10 @@ def typed_args(cmd: Command) -> dict[str, Any]:
         op, value = a["op"], a.get("value")
         if op in ("nonblock", "async"):
             a["value"] = bool(codecs.parse_int(True if value is None else value, op))
-        elif op == "setown":  # any integer: the engine hands it to fcntl as CPython does (see fcntl_int)
-            a["value"] = None if value in (None, "") else codecs.parse_int(value, "pid")
+        elif op == "setown":  # a C int, checked as the engine checks it
+            a["value"] = None if value in (None, "") else limits.c_int(value, "pid")
         elif op == "setsig":
-            a["value"] = codecs.parse_int(value or 0, "signal")
+            a["value"] = limits.c_int(value or 0, "signal")
         else:
             a["value"] = None
     elif name == "setsockopt":
