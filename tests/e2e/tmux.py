@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +30,14 @@ class Tmux:
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=10).stdout
 
     def start(self, command: str, width: int = 120, height: int = 40) -> None:
-        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), command)
+        # tmux's #{pane_dead_status} is empty about one exit in two (it can see the pty close before it
+        # reaps the child), so the shell writes the program's exit status to a file of our own.
+        fd, name = tempfile.mkstemp(prefix="sockplay-e2e-status-")
+        os.close(fd)
+        os.unlink(name)  # it appears when the program ends
+        self.status_file = Path(name)
+        wrapped = f"{command}; echo $? > {shlex.quote(name)}.tmp && mv {shlex.quote(name)}.tmp {shlex.quote(name)}"
+        self.tmux("new-session", "-d", "-s", self.session, "-x", str(width), "-y", str(height), wrapped)
         self.tmux("set-option", "-t", self.session, "remain-on-exit", "on")
 
     def keys(self, *keys: str) -> None:
@@ -55,13 +65,15 @@ class Tmux:
         return self.wait_until(lambda s: text in s, repr(text), timeout)
 
     def dead_status(self) -> tuple[bool, str]:
-        """Whether the program has exited, and its exit status."""
-        out = self.tmux("display-message", "-p", "-t", self.session, "#{pane_dead} #{pane_dead_status}")
-        dead, _, status = out.strip().partition(" ")
-        return dead == "1", status
+        """Whether the program has exited, and its exit status (as the shell that ran it saw it)."""
+        status = self.status_file.read_text().strip() if self.status_file.exists() else ""
+        return status != "", status
 
     def dead(self) -> bool:
         return self.dead_status()[0]
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True, timeout=10)
+        status = getattr(self, "status_file", None)
+        if status is not None:
+            status.unlink(missing_ok=True)

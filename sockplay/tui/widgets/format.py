@@ -165,10 +165,19 @@ def kind_label(family: str, type_: str) -> str:
     return f"{fam}-{typ.lower()}" if typ else fam or "fd"
 
 
+# TCP states as ss(8) spells them, ESTABLISHED shortened: none is longer than the column (10).
+SHORT_STATES = {
+    "ESTABLISHED": "ESTAB", "SYN_SENT": "SYN-SENT", "SYN_RECV": "SYN-RECV", "FIN_WAIT1": "FIN-WAIT-1",
+    "FIN_WAIT2": "FIN-WAIT-2", "TIME_WAIT": "TIME-WAIT", "CLOSE_WAIT": "CLOSE-WAIT", "LAST_ACK": "LAST-ACK",
+    "NEW_SYN_RECV": "SYN-RECV",
+}
+STATE_WIDTH = 10
+
+
 def short_state(state: str) -> str:
-    return {"ESTABLISHED": "ESTAB", "CLOSE_WAIT": "CLOSE-WAIT", "TIME_WAIT": "TIME-WAIT"}.get(
-        state, state
-    )
+    """A TCP state that fits the socket list's column whole (a cut state would read as another)."""
+    short = SHORT_STATES.get(state, state)
+    return short if len(short) <= STATE_WIDTH else short[: STATE_WIDTH - 1] + "…"
 
 
 def ready_badge(events: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from sockplay.tui.widgets.format import Freezer, kind_label, ready_badge, short_state
+from sockplay.tui.widgets.format import STATE_WIDTH, Freezer, kind_label, ready_badge, short_state
 
 COLUMNS = (
     ("name", "name"),
@@ -74,7 +74,7 @@ class SocketList(DataTable):
         self._set_columns()
 
     def _set_columns(self) -> None:
-        widths = {"name": 6, "kind": 5, "addr": 22, "state": 6, "ready": 7}
+        widths = {"name": 6, "kind": 5, "addr": 22, "state": STATE_WIDTH, "ready": 7}
         cols = tuple(c for c in COLUMNS if not (self.compact and c[0] == "addr"))
         if cols == self._columns:
             return
