@@ -8,6 +8,7 @@ journal are rendered as they arrive. count=N folds into one summary line.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sockplay.core.journal import Event
@@ -117,7 +118,7 @@ def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
     return lines
 
 
-def fold(outcomes: list[Outcome]) -> str:
+def fold(outcomes: Sequence[Outcome]) -> str:
     """count=N in one line: how many calls, how they returned, bytes moved, where it stopped."""
     n = len(outcomes)
     calls = getattr(outcomes, "syscalls", None)  # a batched count=N (recvmmsg/sendmmsg): an OutcomeRun
