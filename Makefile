@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean venv fuzz
+.PHONY: run check test lint bench screenshots clean venv fuzz
 
 venv: $(STAMP)
 
@@ -18,16 +18,21 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/sockplay $(ARGS)
 
-test: $(STAMP)
+# The static checks: ruff, mypy (settings and files in pyproject.toml; .mypy_cache keeps reruns
+# to a few seconds) and the import-linter layer contracts (pyproject.toml).
+check: $(STAMP)
 	$(BIN)/ruff check sockplay tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+test: check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The hostile-input fuzz suite, twenty times as many examples as in `make test` (several minutes).
 fuzz: $(STAMP)
 	SOCKPLAY_FUZZ=long $(BIN)/python -m pytest -q -s -p no:randomly -o timeout=0 tests/lang/test_fuzz_hostile.py
 
-lint: $(STAMP)
-	$(BIN)/ruff check sockplay tests
+lint: check
 	$(BIN)/ruff format --check sockplay tests
 
 bench: $(STAMP)
@@ -37,4 +42,4 @@ screenshots: $(STAMP)
 	$(BIN)/python -m sockplay.tui.screenshots screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .import_linter_cache

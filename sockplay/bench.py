@@ -35,6 +35,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sockplay.core import Playground, batch
@@ -120,7 +121,7 @@ class _GcClock:
 def _setup(pg: Playground) -> tuple[socket.socket, socket.socket]:
     pg.socket("rx", "inet", "dgram")
     pg.bind("rx", "127.0.0.1:0")
-    rx = pg.sockets["rx"]
+    rx = pg.get("rx")
     try:
         rx.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 64 << 20)  # root: room for a whole chunk
     except PermissionError:
@@ -167,7 +168,7 @@ def run(count: int) -> dict[str, Any]:
         ways: dict[str, Callable[[int], int]] = {"bare": bare, "per-call": lambda n: _percall(pg, n),
                                                  "batch": lambda n: _batch(pg, n)}
         for name, fn in _c_drains(tmp).items():
-            ways[name] = lambda n, fn=fn: fn(fd, n)
+            ways[name] = partial(fn, fd)
         times = {(w, ph): 0.0 for w in ways for ph in ("filling", "full")}
         counts = dict.fromkeys(times, 0)
         gcs = _GcClock()
@@ -370,7 +371,7 @@ def bench_cli(args: Any) -> int:
             print(f"  with wire on (capture): per-call {c['ratio']:.2f}x the bare loop ({c['packets']:,} packets "
                   f"captured{per})")
     try:
-        from sockplay import bench_ui  # type: ignore[attr-defined]
+        from sockplay import bench_ui
     except ImportError:
         print("  ui key latency: not measured (sockplay.bench_ui is not in this build)")
     else:
@@ -395,7 +396,7 @@ def memory_child(pairs: int = 40_000, size: int = 65536) -> None:
     pg = Playground()
     pg.socketpair("a", "b", type="dgram")
     for n in ("a", "b"):
-        pg.sockets[n].setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE if os.geteuid() == 0 else socket.SO_RCVBUF, 4 << 20)
+        pg.get(n).setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE if os.geteuid() == 0 else socket.SO_RCVBUF, 4 << 20)
     payload = os.urandom(size)
     start = _rss_mb()
     for _ in range(pairs):

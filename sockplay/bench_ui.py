@@ -55,23 +55,23 @@ async def _measure(keys: int, drain: int, warmup: float, key_timeout: float, pro
     async with app.run_test(size=(120, 40)):
         for line in ("socket fu inet dgram", "bind fu 127.0.0.1:0"):
             app.run_command(line)
-        await _wait(lambda: "fu" in app.pg.sockets and app.pg.sockets["fu"].getsockname()[1] != 0, 30)
+        await _wait(lambda: "fu" in app.pg.sockets and app.pg.get("fu").getsockname()[1] != 0, 30)
         if progress:
             print("socket ready", file=sys.stderr)
-        port = app.pg.sockets["fu"].getsockname()[1]
+        port = app.pg.get("fu").getsockname()[1]
         flooder = subprocess.Popen([sys.executable, "-c", FLOODER, str(port)])
         try:
             start_seq = app.pg.journal.last_seq
             app.run_command(f"recvmsg fu count={drain}")
             await asyncio.sleep(warmup)
-            line = app.repl.command_line
-            line.focus()
+            cmdline = app.repl.command_line
+            cmdline.focus()
             await asyncio.sleep(0.05)
             for _ in range(keys):
-                before = len(line.value)
+                before = len(cmdline.value)
                 t0 = time.perf_counter()
                 app.post_message(events.Key("x", "x"))
-                answered = await _wait(lambda b=before: len(line.value) > b, key_timeout)
+                answered = await _wait(lambda b=before: len(cmdline.value) > b, key_timeout)
                 latencies.append(time.perf_counter() - t0 if answered else float("inf"))
                 if progress:
                     print(f"key {len(latencies)}: {latencies[-1] * 1000:.0f} ms", file=sys.stderr)

@@ -193,8 +193,9 @@ def recv(pg: Playground, name: str, verb: str, size: int, bits: int, anc: int, c
         want = min(left, vlen)
         ret, err = rb.recv(fd, bits, want)
         if ret < 0:
-            out = Outcome(verb, name, ret=-1, errno=errnos.name_of(err))
-            out.error = errnos.explain(out.errno, verb, {"sock": name, "flags": flags.bits_list(bits, flags.MSG_FLAGS)})
+            ename = errnos.name_of(err)
+            out = Outcome(verb, name, ret=-1, errno=ename)
+            out.error = errnos.explain(ename, verb, {"sock": name, "flags": flags.bits_list(bits, flags.MSG_FLAGS)})
             out.trace = trace.call("recvmmsg", [str(fd), "0x...", str(want), flags.bits_names(bits, flags.MSG_FLAGS),
                                                 "NULL"], -1, out.errno)
             run.tail = pg._emit(out)
@@ -257,8 +258,9 @@ def send(pg: Playground, name: str, verb: str, payload: bytes, bits: int, sa: An
         want = min(left, vlen)
         ret, err = sb.send(fd, bits, want)
         if ret < 0:
-            out = Outcome(verb, name, ret=-1, errno=errnos.name_of(err))
-            out.error = errnos.explain(out.errno, verb, {"sock": name, "address": addresses.format(sa, fam) if sa else None})
+            ename = errnos.name_of(err)
+            out = Outcome(verb, name, ret=-1, errno=ename)
+            out.error = errnos.explain(ename, verb, {"sock": name, "address": addresses.format(sa, fam) if sa else None})
             out.trace = trace.call("sendmmsg", [str(fd), "0x...", str(want), flags.bits_names(bits, flags.MSG_FLAGS)],
                                    -1, out.errno)
             if left > 1:

@@ -186,12 +186,12 @@ def _enc_errno(v: Any) -> bytes:
 
 
 # Where Linux has two names for one number, the one strace and the man pages use.
-_ERRNO_PREFERRED = {_errno.EOPNOTSUPP: "EOPNOTSUPP", _errno.EAGAIN: "EAGAIN", _errno.EDEADLK: "EDEADLK"}
+_ERRNO_PREFERRED: dict[int, str] = {_errno.EOPNOTSUPP: "EOPNOTSUPP", _errno.EAGAIN: "EAGAIN", _errno.EDEADLK: "EDEADLK"}
 
 
 def _dec_errno(raw: bytes) -> str | int:
     n = _dec_int(raw)
-    return 0 if n == 0 else _ERRNO_PREFERRED.get(n) or _errno.errorcode.get(n, n)
+    return 0 if n == 0 else _ERRNO_PREFERRED.get(n, _errno.errorcode.get(n, n))
 
 
 def _show_errno(v: str | int) -> str:

@@ -505,7 +505,7 @@ _FAMILY_WORDS = {"unix": "AF_UNIX", "local": "AF_UNIX", "inet": "AF_INET", "inet
                  "ipv4": "AF_INET", "ipv6": "AF_INET6", "packet": "AF_PACKET", "netlink": "AF_NETLINK"}
 _TYPE_WORDS = {"stream": "SOCK_STREAM", "tcp": "SOCK_STREAM", "dgram": "SOCK_DGRAM", "udp": "SOCK_DGRAM",
                "datagram": "SOCK_DGRAM", "raw": "SOCK_RAW", "seqpacket": "SOCK_SEQPACKET"}
-_KINDS = {
+_KINDS: dict[tuple[object, object], str] = {
     ("AF_INET", "SOCK_STREAM"): "TCP", ("AF_INET6", "SOCK_STREAM"): "TCP",
     ("AF_INET", "SOCK_DGRAM"): "UDP", ("AF_INET6", "SOCK_DGRAM"): "UDP",
     ("AF_INET", "SOCK_RAW"): "raw IP", ("AF_INET6", "SOCK_RAW"): "raw IPv6",

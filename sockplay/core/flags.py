@@ -185,7 +185,7 @@ def lookup(word: str | int, table: tuple[Const, ...], what: str) -> Const:
     for c in table:
         if w == c.name.lower() or w in c.words:
             return c
-    if w.isdigit():
+    if w.isascii() and w.isdigit():  # "²".isdigit() is True, yet int("²") raises
         return lookup(int(w), table, what)
     raise UsageError(
         f"unknown {what} {word!r}; expected one of {', '.join(c.words[0] for c in table)}",

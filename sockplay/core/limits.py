@@ -11,7 +11,7 @@ buffers are the one exception: sockplay allocates them, so it sets a limit
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, AnyStr
 
 from sockplay.core.errors import UsageError
 
@@ -97,11 +97,10 @@ def text(value: str, what: str) -> str:
     return value
 
 
-def no_nul(value: str | bytes, what: str, why: str = "") -> str | bytes:
+def no_nul(value: AnyStr, what: str, why: str = "") -> AnyStr:
     """Refuse a NUL where a C string would end at it (a host name, an interface, a path)."""
-    nul = "\0" if isinstance(value, str) else b"\0"
-    if nul in value:
-        at = value.index(nul)  # type: ignore[arg-type]
+    at = value.find("\0") if isinstance(value, str) else value.find(b"\0")
+    if at >= 0:
         raise UsageError(f"{what} {value!r} has a NUL byte at position {at + 1}; {why or 'a NUL ends a C string there'}")
     return value
 

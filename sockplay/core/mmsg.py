@@ -32,7 +32,7 @@ HDR = 64  # sizeof(struct mmsghdr)
 _U32 = HDR // 4  # the header's stride in uint32 units
 # uint32 index of each field within one mmsghdr
 _NAMELEN, _CONTROLLEN, _FLAGS, _MSGLEN = 2, 10, 12, 14
-NAME_SIZE = {socket.AF_INET: 16, socket.AF_INET6: 28, socket.AF_UNIX: 110}
+NAME_SIZE: dict[int, int] = {socket.AF_INET: 16, socket.AF_INET6: 28, socket.AF_UNIX: 110}
 MSG_CTRUNC, MSG_TRUNC = 0x8, 0x20
 
 _libc = ctypes.CDLL(None, use_errno=True)

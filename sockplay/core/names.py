@@ -16,8 +16,8 @@ from sockplay.core.errors import UsageError
 from sockplay.core.journal import Event
 from sockplay.core.outcome import Outcome
 
-_FAMILY_NAMES = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", socket.AF_UNSPEC: "AF_UNSPEC"}
-_TYPE_NAMES = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM"}
+_FAMILY_NAMES: dict[int, str] = {socket.AF_INET: "AF_INET", socket.AF_INET6: "AF_INET6", socket.AF_UNSPEC: "AF_UNSPEC"}
+_TYPE_NAMES: dict[int, str] = {socket.SOCK_STREAM: "SOCK_STREAM", socket.SOCK_DGRAM: "SOCK_DGRAM"}
 
 
 def split_host(text: str) -> tuple[str, int] | None:
@@ -50,6 +50,7 @@ def resolve(pg: Any, host: str, port: int, family: int, stype: int) -> tuple[lis
         raise UsageError(f"cannot resolve the host in {host}:{port} ({exc.strerror})") from None
     addrs: list[str] = []
     for fam, _t, _p, _c, sa in infos:
+        assert isinstance(sa[0], str)  # an inet family's address, never AF_PACKET's bytes
         if fam == socket.AF_INET6:
             t = f"[{sa[0]}]:{sa[1]}"
         else:

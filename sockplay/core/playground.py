@@ -1159,7 +1159,7 @@ class Playground(BatchCalls):
         return obj.fileno()  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ options
-    def _read_option(self, s: PlaySocket, row: catalog.OptionRow, c: codecs.Codec, out: Outcome) -> tuple[Any, int]:
+    def _read_option(self, s: PlaySocket, row: catalog.OptionRow, c: codecs.Codec, out: Outcome | _After) -> tuple[Any, int]:
         """getsockopt through the codec; the raw value and the optlen to show.
 
         Two options need their length first: SO_GET_FILTER counts instructions (a probe
@@ -1171,7 +1171,8 @@ class Playground(BatchCalls):
         lvl = trace.LEVEL_NAMES.get(row.level_number, row.level)
         if c.read is not None and row.level_number == _SOL_SOCKET and row.number == _SO_PEERNAME:
             fam = self._family(s)
-            size = {socket.AF_INET: 16, socket.AF_INET6: 28}.get(fam)
+            sizes: dict[int, int] = {socket.AF_INET: 16, socket.AF_INET6: 28}
+            size = sizes.get(fam)
             if size is None:
                 ret, err, raw = libc.getpeername(fd)
                 shown = addresses.strace_sockaddr(libc.unpack_sockaddr(raw, fam), fam)[0] if ret == 0 else "0x..."
@@ -1208,7 +1209,7 @@ class Playground(BatchCalls):
         c = codecs.codec(row.kind)
         payload = c.encode(value)
         keep = None
-        if isinstance(payload, getattr(codecs, "Encoded", ())):
+        if isinstance(payload, codecs.Encoded):
             keep, payload = payload, payload.raw
         out = self._out("setsockopt", name)
         out.notes.append(f"asked {value}")
@@ -1304,6 +1305,7 @@ class Playground(BatchCalls):
             obj = self.sockets.get(name)
             if obj is None:
                 self.get(name)  # raises the helpful UsageError
+        assert obj is not None
         if self.cancel(name, reason="the socket was closed"):
             # close() alone would not wake it: the waiting call holds the file until it returns.
             self._blocked.wait_done(self._blocked.active(name), 1.0)

@@ -108,6 +108,10 @@ def find(pg: Any, a: str, b_: str) -> Relay | None:
 class Relay:
     """Two pumps between sockets `a` and `b` of a Playground."""
 
+    a: str
+    b: str
+    ident: int
+
     def __init__(self, pg: Any, a: str, b: str, hold: bool = False, command: str | None = None) -> None:
         if a == b:
             raise UsageError("relay needs two different sockets, as in: relay cli up")

@@ -27,7 +27,7 @@ import threading
 import weakref
 from typing import Any
 
-WATCHED = {signal.SIGIO: "SIGIO", signal.SIGURG: "SIGURG"}
+WATCHED: dict[int, str] = {signal.SIGIO: "SIGIO", signal.SIGURG: "SIGURG"}
 
 _queue: queue.SimpleQueue[int] = queue.SimpleQueue()
 _targets: weakref.WeakSet[Any] = weakref.WeakSet()

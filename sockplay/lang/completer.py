@@ -200,7 +200,7 @@ class CommandCompleter(Completer):
     def candidates(self, words: list[str], partial: str) -> list[Candidate]:
         """Every (text, meta) that may replace `partial` after the complete `words`."""
         if not words:
-            pool = [(c.name, first_sentence(c.help)) for c in commands.COMMANDS]
+            pool: list[Candidate] = [(c.name, first_sentence(c.help)) for c in commands.COMMANDS]
             pool += list(self.extra_commands.items())
             return _match(pool, partial)
         spec = commands.command(words[0])
@@ -218,7 +218,7 @@ class CommandCompleter(Completer):
             extra = [("until", "read one message: until DATA, len=N or /REGEX/")]
         else:
             extra = []
-        pool: list[Candidate] = []
+        pool = []
         kinds, keys_open = self.kinds_at(spec, args)
         for kind, context in kinds:
             pool += self.vocab(kind, context, spec.name)

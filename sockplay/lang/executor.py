@@ -61,7 +61,7 @@ class OutcomeLog(list):
         self.errs: Counter[str] = Counter()
         self.cmsgs: Counter[str] = Counter()
 
-    def append(self, o: Outcome) -> None:  # type: ignore[override]
+    def append(self, o: Outcome) -> None:
         self.total += 1
         if o.errno is None:
             self.ok += 1

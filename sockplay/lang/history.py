@@ -7,6 +7,7 @@ session are kept in memory as usual.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from prompt_toolkit.history import FileHistory
@@ -24,7 +25,7 @@ class TolerantFileHistory(FileHistory):
         if not self.failed:
             self.failed = True
             reason = exc.strerror or str(exc)
-            self._notice(f"history not saved: cannot {doing} {self.filename} ({reason}); "
+            self._notice(f"history not saved: cannot {doing} {os.fsdecode(self.filename)} ({reason}); "
                          "this session's lines are still kept in memory")
 
     def load_history_strings(self) -> Iterable[str]:

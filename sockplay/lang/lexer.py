@@ -1,7 +1,7 @@
 """One pygments lexer for the command language, shared by every front-end.
 
 prompt_toolkit uses it through `PygmentsLexer(SockLexer)`, the TUI through a rich
-highlighter built on `token_spans`, and the README's examples through pygments
+highlighter built on `style_spans` (sockplay.tui.highlight), and the README's examples through pygments
 itself, so a line looks the same everywhere. The word lists come from the
 command table and the engine's constant tables: a new command, option or flag
 is coloured as soon as its row exists. Nothing is registered with pygments
@@ -221,18 +221,3 @@ def style_spans(
             out.append((start, end, s))
     return out
 
-
-def rich_highlighter(styles: dict[_TokenType, str] | None = None, python: bool = False) -> Any:
-    """A rich Highlighter colouring text with this lexer, for Textual's Input(highlighter=...) and logs.
-
-    rich is imported here, not at module level, so script runs never load it.
-    `styles` overrides TOKEN_STYLES (a theme's colours); `python` uses PythonLexer.
-    """
-    from rich.highlighter import Highlighter
-
-    class SockHighlighter(Highlighter):
-        def highlight(self, text: Any) -> None:
-            for start, end, style in style_spans(text.plain, styles, python):
-                text.stylize(style, start, end)
-
-    return SockHighlighter()

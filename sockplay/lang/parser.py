@@ -241,9 +241,9 @@ def _convert_key(spec: C.CommandSpec, key: C.KeySpec, value: str, tok: Token, li
             names = [n for n in value.split(",") if n]
             if not names:
                 raise UsageError(f"{key.key}= needs socket names, as in {key.key}=a,b")
-            for n in names:
-                if not NAME_RE.match(n):
-                    raise UsageError(f"{n!r} in {key.key}= is not a socket name")
+            for nm in names:
+                if not NAME_RE.match(nm):
+                    raise UsageError(f"{nm!r} in {key.key}= is not a socket name")
             return names
     except UsageError as exc:
         raise ScriptError(lineno, col, str(exc)) from None

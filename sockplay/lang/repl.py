@@ -564,7 +564,7 @@ def repl_cli(args: Any) -> int:
     repl = Repl(pg, print, color=sys.stdout.isatty())
     session = make_session(repl, history)
     repl.write = terminal_writer(session.output, repl_style())
-    history._notice = lambda msg: repl.write(repl.style("note", msg))  # type: ignore[union-attr]
+    history._notice = lambda msg: repl.write(repl.style("note", msg))
     for msg in notices:
         repl.write(repl.style("note", msg))
 

@@ -8,6 +8,7 @@ journal are rendered as they arrive. count=N folds into one summary line.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from sockplay.core.journal import Event
@@ -88,7 +89,8 @@ def _value(v: Any) -> str:
 def cmsg_line(c: dict[str, Any]) -> str:
     """One ancillary message: `SOL_SOCKET SO_RXQ_OVFL 198`."""
     name = c.get("name", c.get("type", "?"))
-    inner = c.get("value") if isinstance(c.get("value"), dict) else {}
+    value = c.get("value")
+    inner = value if isinstance(value, dict) else {}
     extra = "".join(
         f"  {k} {_value(v)}" for k, v in c.items() if k not in ("level", "name", "type", "value") and k not in inner
     )
@@ -116,7 +118,7 @@ def render_outcome(o: Outcome, style: Style = PLAIN) -> list[str]:
     return lines
 
 
-def fold(outcomes: list[Outcome]) -> str:
+def fold(outcomes: Sequence[Outcome]) -> str:
     """count=N in one line: how many calls, how they returned, bytes moved, where it stopped."""
     n = len(outcomes)
     calls = getattr(outcomes, "syscalls", None)  # a batched count=N (recvmmsg/sendmmsg): an OutcomeRun
@@ -242,7 +244,7 @@ def _trace_text_rows(text: str, style: Style, prefix: str = "") -> list[str]:
 
 def background(ev: Event) -> bool:
     """An event from a background job (a relay's pump, a proxy's accept loop): its command ends in ' &'."""
-    return bool(ev.command) and ev.command.endswith(" &")
+    return ev.command is not None and ev.command.endswith(" &")
 
 
 def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | None:
@@ -273,7 +275,7 @@ def render_event(ev: Event, style: Style = PLAIN, calls: bool = False) -> str | 
 
         return INDENT + style("event", "= " + line(ev))
     if ev.kind == "call" and ev.outcome is not None and (calls or background(ev)):
-        bg = f"[{ev.command.removesuffix(' &')}] " if background(ev) and not calls else ""
+        bg = f"[{(ev.command or '').removesuffix(' &')}] " if background(ev) and not calls else ""
         return "\n".join(_trace_text_rows(ev.outcome.trace, style, bg))
     if ev.kind == "lib":
         if ev.command and not background(ev):

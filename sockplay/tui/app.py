@@ -24,6 +24,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import Footer, Header, Input, Static, Tab, TabbedContent, TabPane, Tabs
@@ -83,6 +84,8 @@ class JournalBatch(Message):
         self.last_seq = 0
         self.calls: list[Any] = []  # call events with Outcomes, oldest first, for SocketViews
         self.accept_ready: list[str] = []  # listeners that just became readable (auto-accept)
+        self.folded_reads: list[list[str]] = []  # reads folded in the System calls pane, by call
+        self.reads_continue = False  # the first group continues the pane's last folded read
 
 
 class CommandDone(Message):
@@ -163,7 +166,7 @@ class CommandRunner:
         self._started = started
         self._done = done
         self._pending = pending
-        self._queue: queue.Queue[tuple[str, str, int] | Callable[[], None] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, str, int] | Callable[[], object] | None] = queue.Queue()
         self._queued = 0  # submitted, not started
         self._running = 0  # started, not finished (a blocked recv stays here)
         self._lines: list[tuple[str, str]] = []  # (line, origin) of what runs now, oldest first
@@ -178,7 +181,7 @@ class CommandRunner:
             self._queued += 1
         self._queue.put((line, origin, lineno))
 
-    def call(self, fn: Callable[[], None]) -> None:
+    def call(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the runner thread once every line queued before it has started."""
         with self._lock:
             self._queued += 1
@@ -443,7 +446,7 @@ class SockplayApp(App[int]):
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
         self._start_watcher()
         for err in self.theme_errors:
-            severity = "information" if isinstance(err, Notice) else "error"
+            severity: SeverityLevel = "information" if isinstance(err, Notice) else "error"
             self.notify(err, title="theme", severity=severity, timeout=12, markup=False)
         self._start_scene()
 
@@ -653,7 +656,7 @@ class SockplayApp(App[int]):
 
     def action_command_palette(self) -> None:
         """Textual's palette, guarded against the double click that dismissed it twice."""
-        if self.use_command_palette and not guard.GuardedCommandPalette.is_open(self):
+        if self.use_command_palette and not guard.GuardedCommandPalette.is_open(self):  # type: ignore[arg-type]  # Textual wants App[object]; App is invariant in its return type
             self.push_screen(guard.GuardedCommandPalette(id="--command-palette"))
 
     def on_not_utf8input(self, msg: NotUTF8Input) -> None:
@@ -800,8 +803,7 @@ class SockplayApp(App[int]):
             self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
             self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
             self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
-            self.query_one(SyscallPane).keep_folded(getattr(msg, "folded_reads", ()),
-                                                    getattr(msg, "reads_continue", False))
+            self.query_one(SyscallPane).keep_folded(msg.folded_reads, msg.reads_continue)
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.calls:
@@ -864,7 +866,7 @@ class SockplayApp(App[int]):
         table = self.socket_list
         table.ready_style = f"bold {self.current_theme.success or 'green'}"
         table.update_rows(infos, self.ready, self.freezer)
-        if self._initial_select in names:
+        if self._initial_select is not None and self._initial_select in names:
             table.select(self._initial_select)
             self._initial_select = None
         self._show_selected(table.selected, infos)

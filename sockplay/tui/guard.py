@@ -69,7 +69,7 @@ class GuardedXTermParser(XTermParser):
             self.dropped += 1
             return [events.Key(IGNORED_KEY, None)]
 
-    def feed(self, data: str) -> Iterable[Message]:  # type: ignore[override]
+    def feed(self, data: str) -> Iterable[Message]:
         data, bad = replace_undecodable(data)
         if bad:
             yield NotUTF8Input(bad)
@@ -89,7 +89,8 @@ def install() -> None:
     except ImportError:  # not on Linux: nothing to guard
         return
     linux_driver.XTermParser = GuardedXTermParser  # type: ignore[misc]
-    linux_driver.getincrementaldecoder = _tolerant_decoder  # type: ignore[attr-defined]
+    # the driver calls getincrementaldecoder(enc)() only; codecs' overloads are wider than that use
+    linux_driver.getincrementaldecoder = _tolerant_decoder  # type: ignore[assignment]
 
 
 class GuardedCommandPalette(CommandPalette):

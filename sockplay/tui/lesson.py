@@ -24,9 +24,10 @@ from textual.timer import Timer
 from sockplay.core import Playground, UsageError
 from sockplay.lang.executor import Result
 from sockplay.lang.grammar import ScriptError
-from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
+from sockplay.lang.lexer import TOKEN_STYLES
 from sockplay.lessons import Lesson
 from sockplay.tui.app import AppOptions, SockplayApp
+from sockplay.tui.highlight import rich_highlighter
 from sockplay.tui.widgets.lesson import LessonPanel, StepRecord
 
 ORIGIN = "lesson"

@@ -50,6 +50,10 @@ class SockplayProvider(Provider):
         except Exception:  # noqa: BLE001 - no socket list (another screen) means no selection
             return None
 
+    def _later(self, make: Callable[[Any, str | None], str], item: Any) -> Callable[[], str]:
+        """The line for `item` built when the entry is chosen, with the socket selected then."""
+        return lambda: make(item, self._selected())
+
     def entries(self) -> list[Entry]:
         out: list[Entry] = []
         for spec in commands.COMMANDS:
@@ -57,7 +61,7 @@ class SockplayProvider(Provider):
                 (
                     spec.usage,
                     first_sentence(spec.help, 100),
-                    lambda spec=spec: command_line_for(spec, self._selected()),
+                    self._later(command_line_for, spec),
                     None,
                 )
             )
@@ -67,7 +71,7 @@ class SockplayProvider(Provider):
                 (
                     f"{row.name}  ({row.kind}, {level})",
                     first_sentence(row.help, 100),
-                    lambda row=row: option_line_for(row, self._selected()),
+                    self._later(option_line_for, row),
                     row.name,
                 )
             )

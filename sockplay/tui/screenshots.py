@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +147,17 @@ async def help_steps(app: SockplayApp, pilot: Any) -> None:
     await finish(app, pilot)
 
 
+def _step_done(app: SockplayApp, k: int) -> bool:
+    """The lesson ran its k-th step and nothing is running."""
+    return bool(getattr(app, "next_index", k) >= k and getattr(app, "running", None) is None)
+
+
 async def lesson_steps(app: SockplayApp, pilot: Any) -> None:
     """A lesson after its first two steps, by keys (ctrl+n), the panel showing what ran."""
     await app.settle()
     for k in (1, 2):
         await pilot.press("ctrl+n")
-        await wait_until(lambda k=k: getattr(app, "next_index", k) >= k and getattr(app, "running", None) is None, 20)
+        await wait_until(partial(_step_done, app, k), 20)
         await app.settle()
     await wait_until(lambda: all(n in app.ready for n in app.pg.sockets))
     await asyncio.sleep(0.2)

@@ -13,6 +13,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.errors import StyleSyntaxError
 from rich.style import Style
@@ -105,7 +106,9 @@ def load_theme_file(path: Path) -> ThemeSpec:
     name = data["name"]
     if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
         raise ThemeFileError(f"theme file {where}: field 'name' must be one word, got {name!r}")
-    colors: dict[str, str] = {}
+    # Any, not str: spread into Theme(**colors), whose other keywords are floats and bools;
+    # only the str color fields of COLOR_FIELDS ever go in.
+    colors: dict[str, Any] = {}
     for key in COLOR_FIELDS:
         if key not in data:
             continue

@@ -15,7 +15,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ PROMPT = 2.0  # seconds: the issue asks for 100 ms; the loaded CI machine gets r
 
 
 @pytest.fixture
-def pg() -> Playground:
+def pg() -> Iterator[Playground]:
     p = Playground()
     yield p
     p.close_all()
@@ -129,7 +129,7 @@ def test_cancel_connect_to_a_full_backlog(pg: Playground) -> None:
     pg.socket("l", "inet", "stream")
     pg.bind("l", "127.0.0.1:0")
     pg.listen("l", 0)
-    first = socket.create_connection(pg.sockets["l"].getsockname())
+    first = socket.create_connection(pg.get("l").getsockname())
     try:
         pg.socket("c", "inet", "stream")
         t, box = in_thread(lambda: pg.connect("c", "l"))
@@ -217,7 +217,7 @@ def test_timeout_argument_is_the_kernels_sndtimeo_around_connect(pg: Playground)
     pg.socket("l", "inet", "stream")
     pg.bind("l", "127.0.0.1:0")
     pg.listen("l", 0)
-    first = socket.create_connection(pg.sockets["l"].getsockname())
+    first = socket.create_connection(pg.get("l").getsockname())
     try:
         pg.socket("c", "inet", "stream")
         t0 = time.monotonic()

@@ -31,7 +31,7 @@ def one(out, name: str) -> dict:
 @pytest.mark.parametrize(("opt", "name"), [(SO_TIMESTAMP, "SO_TIMESTAMP"), (SO_TIMESTAMPNS, "SO_TIMESTAMPNS")])
 def test_timestamps_are_close_to_the_wall_clock(pg: Playground, opt: int, name: str) -> None:
     udp_pair(pg)
-    pg.sockets["u"].setsockopt(SOL_SOCKET, opt, 1)
+    pg.get("u").setsockopt(SOL_SOCKET, opt, 1)
     pg.send("v", b"tick")
     out = pg.recvmsg("u", 64, anc=128)
     assert out.ok and out.data == b"tick" and out.ret == 4
@@ -67,7 +67,7 @@ def wait_for_rx_stamps(pg: Playground, rx: str = "u", tx: str = "v", timeout: fl
 
 def test_so_timestamping_gives_three_stamps_with_software_set(pg: Playground) -> None:
     udp_pair(pg)
-    pg.sockets["u"].setsockopt(SOL_SOCKET, SO_TIMESTAMPING, 0x10 | 0x8)  # SOFTWARE | RX_SOFTWARE
+    pg.get("u").setsockopt(SOL_SOCKET, SO_TIMESTAMPING, 0x10 | 0x8)  # SOFTWARE | RX_SOFTWARE
     wait_for_rx_stamps(pg)
     pg.send("v", b"x")
     c = one(pg.recvmsg("u", anc=256), "SO_TIMESTAMPING")
@@ -78,7 +78,7 @@ def test_so_timestamping_gives_three_stamps_with_software_set(pg: Playground) ->
 
 def test_rxq_ovfl_counts_the_datagrams_that_were_dropped(pg: Playground) -> None:
     udp_pair(pg)
-    u = pg.sockets["u"]
+    u = pg.get("u")
     u.setsockopt(SOL_SOCKET, SO_RXQ_OVFL, 1)
     u.setsockopt(SOL_SOCKET, SO_RCVBUF, 1)  # the smallest buffer the kernel allows
     sent = 0
@@ -138,7 +138,7 @@ def test_scm_rights_with_no_room_sets_ctrunc(pg: Playground) -> None:
 
 def test_scm_credentials_with_so_passcred(pg: Playground) -> None:
     pg.socketpair("p", "q")
-    pg.sockets["q"].setsockopt(SOL_SOCKET, socket.SO_PASSCRED, 1)
+    pg.get("q").setsockopt(SOL_SOCKET, socket.SO_PASSCRED, 1)
     assert pg.sendmsg("p", b"who", creds=True).ok
     c = one(pg.recvmsg("q", 8), "SCM_CREDENTIALS")
     assert c["value"] == {"pid": os.getpid(), "uid": os.geteuid(), "gid": os.getegid()}
@@ -154,7 +154,7 @@ def test_ip_recverr_reports_port_unreachable(pg: Playground) -> None:
     closed_port = probe.getsockname()[1]
     probe.close()
     pg.socket("u", "inet", "dgram")
-    pg.sockets["u"].setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR
+    pg.get("u").setsockopt(socket.IPPROTO_IP, 11, 1)  # IP_RECVERR
     assert pg.sendto("u", f"127.0.0.1:{closed_port}", b"anyone?").ok
     assert "POLLERR" in pg.poll(["u"], timeout=2000, events=["err"]).value["u"]
     out = pg.recvmsg("u", 64, flags=["errqueue"], anc=256)
@@ -175,7 +175,7 @@ def test_ip_recverr_reports_port_unreachable(pg: Playground) -> None:
 
 def test_sendmsg_ttl_and_pktinfo_arrive_as_control_messages(pg: Playground) -> None:
     udp_pair(pg)
-    u = pg.sockets["u"]
+    u = pg.get("u")
     u.setsockopt(socket.IPPROTO_IP, 12, 1)  # IP_RECVTTL
     u.setsockopt(socket.IPPROTO_IP, 8, 1)  # IP_PKTINFO
     u.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
@@ -191,7 +191,7 @@ def test_sendmsg_ttl_and_pktinfo_arrive_as_control_messages(pg: Playground) -> N
 
 def test_ipv6_pktinfo_and_hoplimit(pg: Playground) -> None:
     udp_pair(pg, family="inet6")
-    u = pg.sockets["u"]
+    u = pg.get("u")
     u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
     u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
     assert pg.sendmsg("v", b"six", ttl=9).ok

@@ -83,7 +83,7 @@ def test_blocking_connect_refused_is_an_outcome(pg: Playground) -> None:
     pg.socket("c", "inet", "stream")
     out = pg.connect("c", f"127.0.0.1:{port}")
     assert out.errno == "ECONNREFUSED"
-    assert not pg.sockets["c"].nonblocking()  # the temporary O_NONBLOCK was undone
+    assert not pg.get("c").nonblocking()  # the temporary O_NONBLOCK was undone
 
 
 def test_read_only_option_refuses_set(pg: Playground) -> None:
@@ -162,10 +162,10 @@ def test_getpeername_and_shutdown(pg: Playground) -> None:
 def test_socket_flags_nonblock_and_fcntl(pg: Playground) -> None:
     out = pg.socket("n", "inet", "dgram", nonblock=True, cloexec=True)
     assert "SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC" in out.trace
-    assert pg.sockets["n"].nonblocking()
+    assert pg.get("n").nonblocking()
     assert pg.recv("n", 10).errno == "EAGAIN"
     assert pg.fcntl("n", "nonblock", False).ok
-    assert not pg.sockets["n"].nonblocking()
+    assert not pg.get("n").nonblocking()
     assert pg.fcntl("n", "setown").value == os.getpid()
     assert pg.fcntl("n", "getown").value == os.getpid()
     assert pg.fcntl("n", "async", True).ok

@@ -188,7 +188,7 @@ def test_blocking_recv_and_connect_pending_then_cancelled(pg: Playground) -> Non
     pg.socket("l", "inet", "stream")
     pg.bind("l", "127.0.0.1:0")
     pg.listen("l", 0)
-    first = socket.create_connection(pg.sockets["l"].getsockname())
+    first = socket.create_connection(pg.get("l").getsockname())
     try:
         pg.socket("c", "inet", "stream")
         seq = pg.journal.last_seq

@@ -35,7 +35,7 @@ VOCAB = (
     + ["count=2", "count=0", "timeout=10", "timeout=x", "anc=24", "to=a", "rights=a,b", "creds", "cnt=1"]
     + ["EAGAIN", "SOCK_STREAM", "SO_RXQ_OVFL", "POLLIN", "=", "a=b", "ready"]
 )
-JUNK = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=6)
+JUNK = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=6)
 WORD = st.one_of(st.sampled_from(VOCAB), st.sampled_from(VOCAB), st.sampled_from(VOCAB), JUNK)
 LINE = st.builds(
     lambda head, rest, sep: head + sep + sep.join(rest),

@@ -13,6 +13,7 @@ import asyncio
 import io
 import os
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import example, given
@@ -59,7 +60,7 @@ LINES = st.one_of(HOSTILE_LINE, HOSTILE_LINE, ANY_LINE, st.sampled_from(SEEDS))
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report() -> None:
+def report() -> Iterator[None]:
     yield
     print(f"\nhostile fuzz: {dict(FUZZ_STATS)}")
 

@@ -185,7 +185,7 @@ def test_rich_highlighter_styles_the_spans_of_a_line() -> None:
     from rich.style import Style
     from rich.text import Text
 
-    from sockplay.lang.lexer import rich_highlighter
+    from sockplay.tui.highlight import rich_highlighter
 
     text = Text("recv b 2 peek")
     rich_highlighter().highlight(text)

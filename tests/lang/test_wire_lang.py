@@ -78,7 +78,7 @@ def test_completer_offers_wire_words() -> None:
 
 
 def test_lexer_colours_wire_words_as_known() -> None:
-    kinds = {"expect wire tcp SYN ACK from c": []}
+    kinds: dict[str, list[str]] = {"expect wire tcp SYN ACK from c": []}
     for line in kinds:
         spans = [(line[a:b], str(t)) for a, b, t in token_spans(line) if line[a:b].strip()]
         assert all("Error" not in t for _, t in spans), spans

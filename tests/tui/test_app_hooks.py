@@ -16,7 +16,7 @@ async def test_socket_views_follow_selection_and_get_calls(make_app) -> None:
         form = app.query_one(OptionsForm)
         panel = app.query_one(SendRecvPanel)
         seen: list[str] = []
-        panel.journal_calls = lambda events: seen.extend(e.outcome.syscall for e in events)  # type: ignore[method-assign]
+        panel.journal_calls = lambda events: seen.extend(e.outcome.syscall for e in events)
         app.socket_list.focus()
         await pilot.press("down")
         await wait_for(lambda: form.socket_name not in (None, "s1"))

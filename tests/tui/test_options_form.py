@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from textual.widgets import Input, Switch, TabbedContent
+from textual.widgets import Input, Static, Switch, TabbedContent
 
 from sockplay.tui import screenshots
 from sockplay.tui.app import SockplayApp
@@ -107,6 +107,7 @@ async def test_refusals_show_inline(make_app) -> None:
         assert "not sent" in detail(app, "SO_RCVTIMEO") and tmo.has_class("-error")
         assert "setsockopt c1 SO_RCVTIMEO" not in repl_text(app)
         # a good value clears the error
+        assert isinstance(tmo.control, Input)
         tmo.control.value = ""
         await pilot.press("1", ".", "5", "enter")
         await app.settle()
@@ -131,11 +132,11 @@ async def test_filter_narrows_rows_as_you_type(make_app) -> None:
         assert {"SO_RCVBUF", "SO_RCVLOWAT", "SO_RCVTIMEO"} <= set(now) and len(now) < total
         # the TCP heading disappears when none of its options match
         assert not any(
-            h.display for h in form.group.items if not isinstance(h, OptionLine) and h.level == "IPPROTO_TCP"
+            h.display for h in form.group.items if not isinstance(h, OptionLine) and getattr(h, "level", None) == "IPPROTO_TCP"
         )
         await pilot.press("enter")  # to the first match
         assert isinstance(app.focused, Input) and app.focused.parent is line(app, now[0])
-        assert now[0] in str(form.query_one("#opt-help").content)
+        assert now[0] in str(form.query_one("#opt-help", Static).content)
 
 
 async def test_repl_setsockopt_moves_the_form(make_app) -> None:
@@ -244,6 +245,7 @@ def test_snapshot_options_form(snap_compare) -> None:
         await pilot.pause(0.3)
         await app.settle()
         rcvbuf = form.group.by_name["SO_RCVBUF"].control
+        assert isinstance(rcvbuf, Input)
         rcvbuf.focus()
         rcvbuf.value = ""
         await pilot.pause(0.3)  # focusing may scroll, and scrolling reads the rows it reveals

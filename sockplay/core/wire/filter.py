@@ -85,9 +85,9 @@ def program(ports: Iterable[int] | None) -> list[bpf.Insn]:
     a.op(JEQ_K, PACKET_OUTGOING, "drop", 0)
     a.op(LD_H_ABS, 12)
     a.op(JEQ_K, 0x0800, 0, 1)
-    a.op(JA, "ip4")  # type: ignore[arg-type]
+    a.op(JA, "ip4")
     a.op(JEQ_K, 0x86DD, 0, 1)
-    a.op(JA, "ip6")  # type: ignore[arg-type]
+    a.op(JA, "ip6")
     a.label("drop")
     a.op(RET_K, 0)
 
@@ -101,9 +101,9 @@ def program(ports: Iterable[int] | None) -> list[bpf.Insn]:
     a.label("d4")
     a.op(RET_K, 0)
     a.label("t4")
-    a.op(JA, "p4")  # type: ignore[arg-type]
+    a.op(JA, "p4")
     a.label("i4")
-    a.op(JA, "c4")  # type: ignore[arg-type]
+    a.op(JA, "c4")
     a.label("p4")
     a.op(LDX_B_MSH, _ETH)  # X = IP header length
     _ports(a, plist, ((LD_H_IND, _ETH), (LD_H_IND, _ETH + 2)), "p4")
@@ -124,9 +124,9 @@ def program(ports: Iterable[int] | None) -> list[bpf.Insn]:
     a.op(JEQ_K, 58, "i6", 0)
     a.op(RET_K, 0)
     a.label("t6")
-    a.op(JA, "p6")  # type: ignore[arg-type]
+    a.op(JA, "p6")
     a.label("i6")
-    a.op(JA, "c6")  # type: ignore[arg-type]
+    a.op(JA, "c6")
     a.label("p6")
     _ports(a, plist, ((LD_H_ABS, _IP6), (LD_H_ABS, _IP6 + 2)), "p6")
     a.label("c6")

@@ -107,7 +107,7 @@ class CGen(Generator):
             self.w(ln, indent=indent + 1)
         self.w("}", indent=indent)
 
-    def flag_expr(self, words: list[str]) -> str:
+    def flag_expr(self, words: list[str] | None) -> str:
         return " | ".join(self.msg_flags(words)) or "0"
 
     def addr_lines(self, cmd: Command, key: str, s: Sock) -> list[str]:
@@ -314,14 +314,13 @@ class CGen(Generator):
 
     def _recv(self, cmd: Command) -> None:
         s = self.sock(cmd)
-        size = self.size(cmd)
+        size = c_int(self.size(cmd), what="size")  # at most MAX_BUFFER, checked by plan
         words = cmd.args.get("flags") or []
         fl = self.flag_expr(words)
         count = cmd.args.get("count", 1)
         what = c_text(f"{cmd.name} {s.name}")
         lines, put_back = self.timeo(cmd, s)
         trunc_stream = s.stream and "trunc" in words
-        size = c_int(size, what="size")  # at most MAX_BUFFER, checked by plan
         length = "0" if trunc_stream else f"n < {size} ? n : {size}"
         if trunc_stream:
             lines.append("/* MSG_TRUNC on a stream socket throws the bytes away without copying them */")
@@ -579,7 +578,7 @@ class CGen(Generator):
                      "last_int = r;", "last_valued = r >= 0;"]
         else:
             self.const("F_SETSIG", 10)
-            sig, kept = self.fcntl_arg(value)
+            sig, kept = self.fcntl_arg(value or 0)  # plan made it an int
             lines = [f"int r = fcntl({s.var}, F_SETSIG, {sig});", f"result({what}, r, errno, NULL, 0, NULL);",
                      f"last_int = {kept};", "last_valued = r >= 0;"]
         self.block(lines)

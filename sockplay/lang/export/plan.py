@@ -137,12 +137,12 @@ def typed_args(cmd: Command) -> dict[str, Any]:
         else:
             a["value"] = None
     elif name == "setsockopt":
-        row = catalog.option(a["option"])
-        if row.kind in READ_HOOK_KINDS:
+        opt = catalog.option(a["option"])
+        if opt.kind in READ_HOOK_KINDS:
             return a  # Generator.option refuses these with its own reason
-        raw = codecs.codec(row.kind).encode(a["value"])
+        raw = codecs.codec(opt.kind).encode(a["value"])
         if not isinstance(raw, bytes):
-            raise UsageError(f"{row.name} ({row.kind}) cannot be exported: its value points into memory")
+            raise UsageError(f"{opt.name} ({opt.kind}) cannot be exported: its value points into memory")
         a["raw"] = raw
     elif name == "sysctl":
         key = a.get("key")
@@ -300,7 +300,7 @@ class Generator:
         self.consts[name] = value
         return name
 
-    def msg_flags(self, words: list[str]) -> list[str]:
+    def msg_flags(self, words: list[str] | None) -> list[str]:
         names = []
         for w in words or []:
             f = flags.msg_flag(w)

@@ -68,7 +68,7 @@ class PythonGen(Generator):
             return f"socket.{name}"
         return name
 
-    def flag_expr(self, words: list[str]) -> str:
+    def flag_expr(self, words: list[str] | None) -> str:
         names = self.msg_flags(words)
         return " | ".join(self.c(n) for n in names) or "0"
 
@@ -95,11 +95,12 @@ class PythonGen(Generator):
                  cmd: Command | None = None, s: Sock | None = None) -> None:
         """The call in try/except OSError; with `timeout=`, SO_RCVTIMEO/SO_SNDTIMEO set before and put back after."""
         timeo = self.call_timeout(cmd, s) if cmd is not None and s is not None else None
-        if timeo:
+        var = s.var if s is not None else ""
+        if timeo and cmd is not None:
             opt, (sec, usec), (old_sec, old_usec) = timeo
             self.needs.add("set_timeo")
             self.imports.add("struct")
-            self.w(f"set_timeo({s.var}, {self.c(opt)}, {py_int(sec)}, {py_int(usec)})  "
+            self.w(f"set_timeo({var}, {self.c(opt)}, {py_int(sec)}, {py_int(usec)})  "
                    f"# timeout={py_int(cmd.args['timeout'])}: the kernel's timeout for this call", indent=indent)
         self.w("try:", indent=indent)
         for ln in lines:
@@ -110,7 +111,7 @@ class PythonGen(Generator):
             self.w(ln, indent=indent + 1)
         if timeo:
             self.w("finally:", indent=indent)
-            self.w(f"set_timeo({s.var}, {self.c(opt)}, {py_int(old_sec)}, {py_int(old_usec)})  # put back",
+            self.w(f"set_timeo({var}, {self.c(opt)}, {py_int(old_sec)}, {py_int(old_usec)})  # put back",
                    indent=indent + 1)
 
     # -- sockets -------------------------------------------------------------
@@ -460,7 +461,7 @@ class PythonGen(Generator):
                      f"result({py_value(what)}, value, extra='O_NONBLOCK' if value & os.O_NONBLOCK else '')"]
         else:  # setsig
             self.consts["F_SETSIG"] = 10
-            lines = [f"value = {py_int(value)}", f"n = fcntl.fcntl({fd}, F_SETSIG, value)", f"result({py_value(what)}, n)"]
+            lines = [f"value = {py_int(value or 0)}", f"n = fcntl.fcntl({fd}, F_SETSIG, value)", f"result({py_value(what)}, n)"]
         lines[-1] = lines[-1][:-1] + ", value=value)"  # keep the value for expect value
         self.try_call(what, lines)
         self.set_last(vk)

@@ -72,7 +72,7 @@ GROUP_TITLES = {
 }
 
 
-def _pairs(rows: list[tuple[str, str]], key_width: int) -> Table:
+def _pairs(rows: list[tuple[str, str]], key_width: int) -> Padding:
     """Two columns; the second wraps at word boundaries under itself, never under the first."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(width=key_width, no_wrap=True, style="bold")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual import events, on
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -291,7 +292,7 @@ class OptionsForm(SocketView, Vertical):
         self._raw_info: dict[str, Any] | None = None
         self._building: set[tuple[str, str]] = set()
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         with Horizontal(id="opt-top"):
             yield FilterInput(placeholder="filter: e.g. rcv_", id="opt-filter", compact=True)
             yield Static(HINT, id="opt-hint", markup=False)

@@ -111,7 +111,8 @@ class EventPane(Log):
         # "live-pane": on small screens the live panes share one tab strip (app.tcss)
         super().__init__(highlight=True, max_lines=self.DEFAULT_MAX_LINES, id=id, classes="live-pane")
         self.wrap = wrap
-        self.highlighter = PaneHighlighter(rules)
+        self.pane_highlighter = PaneHighlighter(rules)
+        self.highlighter = self.pane_highlighter
         self.border_title = title
         self.folded = 0
         self.total = 0
@@ -120,11 +121,11 @@ class EventPane(Log):
         self._wrap_width = 0
 
     def on_mount(self) -> None:
-        self.highlighter.set_theme(self.app.current_theme)
+        self.pane_highlighter.set_theme(self.app.current_theme)
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, theme: Theme) -> None:
-        self.highlighter.set_theme(theme)
+        self.pane_highlighter.set_theme(theme)
         self.notify_style_update()  # clears the Log's rendered-line cache
         self.refresh()
 

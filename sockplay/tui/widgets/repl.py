@@ -33,7 +33,8 @@ from textual.theme import Theme
 from textual.widgets import Input, OptionList, RichLog
 
 from sockplay.lang.completer import CommandCompleter
-from sockplay.lang.lexer import TOKEN_STYLES, rich_highlighter
+from sockplay.lang.lexer import TOKEN_STYLES
+from sockplay.tui.highlight import rich_highlighter
 from sockplay.tui.themes import muted_style
 from sockplay.tui.widgets.completion import Candidate, CompletionMenu
 

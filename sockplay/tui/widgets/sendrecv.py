@@ -365,7 +365,7 @@ class SendRecvPanel(SocketView, Vertical):
         """Follow the selected socket: its history, its keep-reading state, a `to` field if it needs one."""
         super().show_socket(name, info)
         self.info = info
-        dgram = bool(info) and info.get("type") in ("SOCK_DGRAM", "SOCK_RAW") and not info.get("peer")
+        dgram = info is not None and info.get("type") in ("SOCK_DGRAM", "SOCK_RAW") and not info.get("peer")
         self.query_one("#sr-dest-row").display = dgram
         if name != self._shown:
             self._shown = name

@@ -101,6 +101,7 @@ class SocketList(DataTable):
     ) -> None:
         """Bring the table in line with `infos` (in creation order) and the readiness map."""
         wanted: dict[str, tuple[str, ...]] = {}
+        cells: tuple[str, ...]
         for info in infos:
             name = info["name"]
             if info.get("kind") == "fd":

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any
+from typing import Any, Literal
 
 from textual.message import Message
 
@@ -104,7 +104,7 @@ class WirePane(EventPane):
             self._unsubscribe()
 
     # -- placing packets under calls (any thread, under the lock) ----------------------
-    def _caller(self, t: float, now: float) -> tuple[float, str] | None | bool:
+    def _caller(self, t: float, now: float) -> tuple[float, str] | Literal[False] | None:
         """The call a packet at `t` belongs to; None: the kernel's own; False: not known yet."""
         prev = nxt = None
         for call in self._calls:
