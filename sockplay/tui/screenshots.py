@@ -136,6 +136,9 @@ async def wire_steps(app: SockplayApp, pilot: Any) -> None:
     await wait_until(lambda: packets() >= 5)
     await run(app, pilot, "shutdown c2 wr")
     await wait_until(lambda: packets() >= 7)
+    # The peer's ACK of the FIN moves c2 from FIN_WAIT1 to FIN_WAIT2: show the state the kernel settled on.
+    await wait_until(lambda: app.pg.info("c2").get("state") == "FIN_WAIT2")
+    app.refresh_sockets()
     await finish(app, pilot)
 
 

@@ -11,8 +11,8 @@ def test_every_tcp_state_fits_the_column_and_names_stay_distinct() -> None:
     assert all(len(s) <= STATE_WIDTH and "…" not in s for s in shown.values()), shown
     distinct = {s for state, s in shown.items() if state != "NEW_SYN_RECV"}  # the kernel's mini-socket
     assert len(distinct) == len(shown) - 1
-    assert shown["FIN_WAIT1"] == "FIN-WAIT-1" and shown["CLOSE_WAIT"] == "CLOSE-WAIT"
+    assert shown["FIN_WAIT1"] == "FIN-WT1" and shown["CLOSE_WAIT"] == "CLOSE-WT"
 
 
 def test_an_unknown_long_state_is_elided_with_a_mark() -> None:
-    assert short_state("SOMETHING_NEW_AND_LONG") == "SOMETHING…"
+    assert short_state("SOMETHING_NEW_AND_LONG") == "SOMETHI…"

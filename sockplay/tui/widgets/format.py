@@ -165,13 +165,13 @@ def kind_label(family: str, type_: str) -> str:
     return f"{fam}-{typ.lower()}" if typ else fam or "fd"
 
 
-# TCP states as ss(8) spells them, ESTABLISHED shortened: none is longer than the column (10).
+# TCP states shortened to fit the socket list's column whole (8): still one name per state.
 SHORT_STATES = {
-    "ESTABLISHED": "ESTAB", "SYN_SENT": "SYN-SENT", "SYN_RECV": "SYN-RECV", "FIN_WAIT1": "FIN-WAIT-1",
-    "FIN_WAIT2": "FIN-WAIT-2", "TIME_WAIT": "TIME-WAIT", "CLOSE_WAIT": "CLOSE-WAIT", "LAST_ACK": "LAST-ACK",
+    "ESTABLISHED": "ESTAB", "SYN_SENT": "SYN-SENT", "SYN_RECV": "SYN-RECV", "FIN_WAIT1": "FIN-WT1",
+    "FIN_WAIT2": "FIN-WT2", "TIME_WAIT": "TIME-WT", "CLOSE_WAIT": "CLOSE-WT", "LAST_ACK": "LAST-ACK",
     "NEW_SYN_RECV": "SYN-RECV",
 }
-STATE_WIDTH = 10
+STATE_WIDTH = 8
 
 
 def short_state(state: str) -> str:

@@ -74,7 +74,7 @@ class SocketList(DataTable):
         self._set_columns()
 
     def _set_columns(self) -> None:
-        widths = {"name": 6, "kind": 5, "addr": 22, "state": STATE_WIDTH, "ready": 7}
+        widths = {"name": 6, "kind": 5, "addr": 20, "state": STATE_WIDTH, "ready": 7}
         cols = tuple(c for c in COLUMNS if not (self.compact and c[0] == "addr"))
         if cols == self._columns:
             return
