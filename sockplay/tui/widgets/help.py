@@ -112,7 +112,7 @@ class HelpScreen(ModalScreen[None]):
     """How to start, the keys and the commands; closes on Escape, F1 or q."""
 
     BINDINGS = [
-        Binding("escape,f1,q", "dismiss", "close", show=True),
+        Binding("escape,f1,q", "dismiss", "close", show=True, id="help-close"),
     ]
 
     def compose(self) -> ComposeResult:
