@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import string
+import sys
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -181,3 +182,18 @@ def key_label(keys: str) -> str:
             key = key.upper()
         shown.append({"colon": ":", "slash": "/", "question_mark": "?"}.get(key, key))
     return " / ".join(shown)
+
+
+def keys_cli(args: object) -> int:
+    """`sockplay keys`: every binding id, the keys it has with the user's keymap, and what it does."""
+    config = load_user_config()
+    table = binding_table()
+    print(f"Binding ids; rebind under [keymap] in {config_path()}, e.g.  \"help\" = \"f1,ctrl+h\"\n")
+    width = max(len(i) for i in table)
+    for info in table.values():
+        now = config.keymap.get(info.id, info.keys)
+        moved = f"   (default {info.keys})" if now != info.keys else ""
+        print(f"  {info.id:<{width}}  {now:<16} {info.description}{moved}")
+    for notice in config.notices:
+        print(f"sockplay keys: {notice}", file=sys.stderr)
+    return 1 if config.notices else 0
