@@ -16,18 +16,17 @@ import os
 import string
 import sys
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.keys import Keys
+from textual.keys import REPLACED_KEYS, Keys, key_to_character
 
 CONFIG_NAME = "config.toml"
 MODIFIERS = frozenset({"ctrl", "alt", "shift", "super", "meta", "hyper"})
-NAMED_KEYS = frozenset(k.value for k in Keys if "+" not in k.value) | {"space", "tab", "enter", "escape"}
+NAMED_KEYS = frozenset(k.value for k in Keys if "+" not in k.value) | {"space", "tab", "enter", "escape", *REPLACED_KEYS}
 
 
 def sockplay_config_dir() -> Path:
@@ -97,11 +96,9 @@ def bad_key(key: str) -> str | None:
         return None
     if last in NAMED_KEYS:
         return None
-    try:
-        unicodedata.lookup(last.replace("_", " "))  # Textual's names for symbols: slash, question_mark
+    if key_to_character(last) is not None:  # Textual's names for symbols: question_mark, colon
         return None
-    except KeyError:
-        return f"{last!r} is no key name (e.g. a, f1, enter, slash, ctrl+h, alt+s)"
+    return f"{last!r} is no key name (e.g. a, f1, enter, slash, question_mark, ctrl+h, alt+s)"
 
 
 @dataclass
