@@ -118,9 +118,6 @@ def help_text(muted: Style | str = "dim", keymap: Mapping[str, str] | None = Non
     views_moved = any(v.binding_id in keymap for v in VIEWS)
     to_views = "the keys above" if views_moved else "alt+s, o, d, i, p, a, c and r"
     parts.append(Text(f"\nPress Escape or F1 to close; {to_views} go straight to a view.", "italic"))
-    parts.append(Text(
-        "Rebind keys under [keymap] in ~/.config/sockplay/config.toml (or $XDG_CONFIG_HOME/sockplay), "
-        "by binding id; `sockplay keys` lists the ids and the keys they have now.", "italic"))
     return Group(*parts)
 
 
