@@ -201,3 +201,22 @@ def test_sockplay_keys_names_a_bad_entry(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["keys"]) == 1
     err = capsys.readouterr().err
     assert "'helpp'" in err and "ids: " in err
+
+
+async def test_lesson_mode_takes_the_keymap_and_its_key_line_shows_it(no_user_themes: Path) -> None:
+    from sockplay.lessons import load
+    from sockplay.tui.app import AppOptions
+    from sockplay.tui.lesson import LessonApp
+
+    write_config('[keymap]\n"lesson-next-anywhere" = "ctrl+y"\n"focus-lesson" = "f11"\n')
+    app = LessonApp(load("peek-off"), AppOptions(frozen=True, user_theme_dir=no_user_themes))
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await app.settle()
+        assert app.config_notices == []  # lesson ids are known ids
+        line = str(app.query_one("#lesson-keys", Static).content)
+        assert "ctrl+y runs a step from anywhere" in line and "f11 back here" in line and "ctrl+n" not in line
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.3)
+        assert app.next_index == 0
+        await pilot.press("ctrl+y")
+        assert await wait_for(lambda: app.next_index == 1 and app.running is None, timeout=20)
