@@ -359,6 +359,9 @@ class SockplayApp(App[int]):
     def _load_keymap(self) -> None:
         config = load_user_config(self.options.config_file)
         self.keymap, self.config_notices = config.keymap, config.notices
+        if "help" in self.keymap and "help-close" not in self.keymap:
+            # the key that opens F1 closes it too, as F1 does by default
+            self.keymap["help-close"] = "escape,q," + self.keymap["help"]
         if self.keymap:
             self.set_keymap(self.keymap)
 

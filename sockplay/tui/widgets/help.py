@@ -117,7 +117,8 @@ def help_text(muted: Style | str = "dim", keymap: Mapping[str, str] | None = Non
         parts.append(Padding(grid, (0, 0, 0, 2)))
     views_moved = any(v.binding_id in keymap for v in VIEWS)
     to_views = "the keys above" if views_moved else "alt+s, o, d, i, p, a, c and r"
-    parts.append(Text(f"\nPress Escape or F1 to close; {to_views} go straight to a view.", "italic"))
+    help_keys = key_label(keymap.get("help", "f1"))
+    parts.append(Text(f"\nPress Escape or {help_keys} to close; {to_views} go straight to a view.", "italic"))
     return Group(*parts)
 
 
