@@ -6,20 +6,24 @@ folder; each test writes the config file it needs there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from textual.dom import DOMNode
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from sockplay.cli import main
+from sockplay.tui.app import SockplayApp
 from sockplay.tui.config import bad_key, binding_table, config_path, declared_bindings
 from sockplay.tui.views import VIEWS
 from sockplay.tui.widgets.help import HelpScreen
 from tests.tui.pilot import repl_text, type_line, wait_for
 
 SIZE = (120, 40)
+MakeApp = Callable[..., SockplayApp]
 
 
 def write_config(text: str | bytes) -> Path:
@@ -32,7 +36,7 @@ def write_config(text: str | bytes) -> Path:
     return path
 
 
-def help_page(app) -> str:
+def help_page(app: SockplayApp) -> str:
     """The F1 page as plain text, the way it is drawn (wide, so nothing wraps mid-key)."""
     static = app.screen.query_one("#help-text", Static)
     console = Console(width=200, record=True, color_system=None)
@@ -40,13 +44,13 @@ def help_page(app) -> str:
     return console.export_text()
 
 
-def footer_keys(app) -> dict[str, str]:
+def footer_keys(app: SockplayApp) -> dict[str, str]:
     """Footer entries: description -> key, as the footer shows them now."""
     footer = app.screen.query_one(Footer)
-    return {k.description: k.key for k in footer.query("FooterKey")}
+    return {k.description: k.key for k in footer.query(FooterKey)}
 
 
-async def test_a_rebound_key_works_and_the_old_one_no_longer_does(make_app) -> None:
+async def test_a_rebound_key_works_and_the_old_one_no_longer_does(make_app: MakeApp) -> None:
     write_config('[keymap]\n"help" = "f9,ctrl+h"\n"view-info" = "alt+x"\n')
     app = make_app(empty=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -71,7 +75,7 @@ async def test_a_rebound_key_works_and_the_old_one_no_longer_does(make_app) -> N
         assert await wait_for(lambda: app.focused is not None and app.focused.id == "info"), app.focused
 
 
-async def test_f1_and_the_footer_show_the_keys_as_bound(make_app) -> None:
+async def test_f1_and_the_footer_show_the_keys_as_bound(make_app: MakeApp) -> None:
     write_config('[keymap]\n"help" = "f9,ctrl+h"\n"record" = "ctrl+g"\n"view-info" = "alt+x"\n')
     app = make_app(empty=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -90,7 +94,7 @@ async def test_f1_and_the_footer_show_the_keys_as_bound(make_app) -> None:
         assert "Press Escape or F9 / ctrl+h to close" in page
 
 
-async def test_f1_shows_the_default_keys_without_a_config(make_app) -> None:
+async def test_f1_shows_the_default_keys_without_a_config(make_app: MakeApp) -> None:
     app = make_app(empty=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
@@ -101,7 +105,7 @@ async def test_f1_shows_the_default_keys_without_a_config(make_app) -> None:
         assert "alt+s, o, d, i, p, a, c and r go straight to a view" in page
 
 
-async def test_unknown_id_and_bad_key_give_notices_and_the_rest_applies(make_app) -> None:
+async def test_unknown_id_and_bad_key_give_notices_and_the_rest_applies(make_app: MakeApp) -> None:
     write_config('[keymap]\n"no-such-thing" = "f9"\n"record" = "ctrl+bogus"\n"theme" = "f10"\n')
     app = make_app(empty=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -131,7 +135,7 @@ async def test_unknown_id_and_bad_key_give_notices_and_the_rest_applies(make_app
         (b'[keys]\n"help" = "f9"\n', "knows only [keymap]"),
     ],
 )
-async def test_a_broken_config_file_gives_a_notice_and_the_app_starts(make_app, content: bytes, says: str) -> None:
+async def test_a_broken_config_file_gives_a_notice_and_the_app_starts(make_app: MakeApp, content: bytes, says: str) -> None:
     write_config(content)
     app = make_app(empty=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -149,12 +153,12 @@ def test_every_binding_of_ours_has_a_unique_id() -> None:
     assert {"SockplayApp", "LessonApp", "HelpScreen", "LessonPanel", "OptionsForm", "SendRecvPanel"} <= owners
     missing = [(owner, b.key, b.action) for owner, b in found if not b.id]
     assert missing == []
-    ids = [b.id for _, b in found]
+    ids = [b.id or "" for _, b in found]
     assert len(ids) == len(set(ids)), sorted(ids)
     assert {v.binding_id for v in VIEWS} <= set(binding_table())
 
 
-async def test_every_binding_in_the_running_app_and_its_screens_has_an_id(make_app) -> None:
+async def test_every_binding_in_the_running_app_and_its_screens_has_an_id(make_app: MakeApp) -> None:
     """Walk the live DOM (main screen, then F1) and each node's own class bindings."""
     app = make_app(empty=True)
 
