@@ -156,14 +156,39 @@ def check_keymap(raw: object, known: Mapping[str, BindingInfo], where: str) -> t
     return good, notices
 
 
+APP_OWNERS = frozenset({"SockplayApp", "LessonApp"})  # one key space: the app's own bindings
+
+
+def clashes(keymap: Mapping[str, str], known: Mapping[str, BindingInfo], where: str) -> list[str]:
+    """A notice for keys the keymap took from another binding of the same widget (that one loses it).
+
+    Textual lets the keymap win and says nothing when the loser keeps its default key.
+    """
+    def group(info: BindingInfo) -> str:
+        return "app" if info.owner in APP_OWNERS else info.owner
+
+    lost: list[str] = []
+    for moved_id, keys in keymap.items():
+        for key in keys.split(","):
+            for other in known.values():
+                if other.id == moved_id or other.id in keymap or group(other) != group(known[moved_id]):
+                    continue
+                if key in other.keys.split(","):
+                    lost.append(f"{key} now runs {moved_id!r}, so {other.id!r} lost it")
+    if not lost:
+        return []
+    return [f"{where}: [keymap] " + "; ".join(lost) + ". Give those ids keys of their own under [keymap]."]
+
+
 def load_user_config(path: Path | None = None) -> UserConfig:
     """Read the config file and validate its keymap against the loaded bindings."""
     path = path if path is not None else config_path()
     data, notices = read_config(path)
     keymap: dict[str, str] = {}
     if "keymap" in data:
-        keymap, more = check_keymap(data["keymap"], binding_table(), str(path))
-        notices += more
+        table = binding_table()
+        keymap, more = check_keymap(data["keymap"], table, str(path))
+        notices += more + clashes(keymap, table, str(path))
     other = sorted(set(data) - {"keymap"})
     if other:
         notices.append(f"config file {path}: unknown table or key {', '.join(repr(o) for o in other)}; "

@@ -225,3 +225,15 @@ async def test_lesson_mode_takes_the_keymap_and_its_key_line_shows_it(no_user_th
         assert app.next_index == 0
         await pilot.press("ctrl+y")
         assert await wait_for(lambda: app.next_index == 1 and app.running is None, timeout=20)
+
+
+async def test_a_key_given_to_two_bindings_says_which_lost_it(make_app: MakeApp) -> None:
+    write_config('[keymap]\n"record" = "f1"\n')
+    app = make_app(empty=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")  # now record, not help
+        assert await wait_for(lambda: app.recording is not None)
+        assert not isinstance(app.screen, HelpScreen)
+        clash = [n.message for n in app._notifications if "lost it" in n.message]
+        assert len(clash) == 1 and "f1 now runs 'record', so 'help' lost it" in clash[0], clash
