@@ -27,6 +27,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "bench": ("sockplay.bench", "bench_cli"),
     "proxy": ("sockplay.proxy_cli", "proxy_cli"),
     "help": ("sockplay.cli", "help_cli"),
+    "keys": ("sockplay.tui.config", "keys_cli"),
 }
 
 
@@ -111,6 +112,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     if want("help"):
         p = sub.add_parser("help", help="help on a command, option, flag or topic (no TOPIC: every command)")
         p.add_argument("topic", nargs="*", help="such as recv, SO_LINGER, peek, data")
+    if want("keys"):
+        sub.add_parser("keys", help="the app's key binding ids and their keys (rebind them in config.toml)")
     if want("bench"):
         p = sub.add_parser("bench", help="measure the engine against a bare recvmsg loop")
         p.add_argument("--wire", action="store_true", help="also measure with the packet capture on (wire on)")

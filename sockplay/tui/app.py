@@ -35,6 +35,7 @@ from sockplay.lang.executor import Executor, Result
 from sockplay.lang.grammar import ScriptError
 from sockplay.lang.transcript import COUNT_SHOWN, count_calls, fold, summary
 from sockplay.tui import guard, scene
+from sockplay.tui.config import load_user_config
 from sockplay.tui.guard import NotUTF8Input
 from sockplay.tui.palette import SockplayProvider
 from sockplay.tui.themes import DEFAULT_THEME, Notice, ThemeSpec, load_themes
@@ -270,6 +271,7 @@ class AppOptions:
     theme: str | None = None
     frozen: bool = False
     user_theme_dir: Path | None = None
+    config_file: Path | None = None  # None: $XDG_CONFIG_HOME/sockplay/config.toml
     history_file: Path | str | None = None  # where typed lines persist ("" keeps none)
     scene: Iterable[str] | None = None
     welcome: Iterable[str] | None = None  # the lines that greet a scene given in `scene`
@@ -349,6 +351,23 @@ class SockplayApp(App[int]):
             self._command_started,
         )
         self._load_themes()
+        self.keymap: dict[str, str] = {}  # binding id -> keys, as the user's config rebinds them
+        self.config_notices: list[str] = []
+        self._load_keymap()
+
+    # -- keys ------------------------------------------------------------------
+    def _load_keymap(self) -> None:
+        config = load_user_config(self.options.config_file)
+        self.keymap, self.config_notices = config.keymap, config.notices
+        if "help" in self.keymap and "help-close" not in self.keymap:
+            # the key that opens F1 closes it too, as F1 does by default
+            self.keymap["help-close"] = "escape,q," + self.keymap["help"]
+        if self.keymap:
+            self.set_keymap(self.keymap)
+
+    def bound_keys(self, binding_id: str, default: str) -> str:
+        """The keys that reach `binding_id` now (the user's keymap, else the default)."""
+        return self.keymap.get(binding_id, default)
 
     # -- themes ----------------------------------------------------------------
     def _load_themes(self) -> None:
@@ -448,6 +467,8 @@ class SockplayApp(App[int]):
         for err in self.theme_errors:
             severity: SeverityLevel = "information" if isinstance(err, Notice) else "error"
             self.notify(err, title="theme", severity=severity, timeout=12, markup=False)
+        for err in self.config_notices:
+            self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
 
     def action_toggle_wire(self) -> None:

@@ -9,7 +9,6 @@ described in one message that names the file and the field.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,8 @@ from rich.errors import StyleSyntaxError
 from rich.style import Style
 from textual.color import Color, ColorParseError
 from textual.theme import BUILTIN_THEMES, Theme
+
+from sockplay.tui.config import sockplay_config_dir
 
 DEFAULT_THEME = "dark"
 
@@ -75,8 +76,7 @@ def builtin_theme_dirs() -> list[Path]:
 
 def user_theme_dir() -> Path:
     """`$XDG_CONFIG_HOME/sockplay/themes`, defaulting to ~/.config/sockplay/themes."""
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "sockplay" / "themes"
+    return sockplay_config_dir() / "themes"
 
 
 def load_theme_file(path: Path) -> ThemeSpec:

@@ -17,6 +17,14 @@ def private_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("SOCKPLAY_HISTORY", str(tmp_path_factory.mktemp("history") / "tui-history"))
 
 
+@pytest.fixture(autouse=True)
+def private_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads the developer's own config.toml (keymap): XDG_CONFIG_HOME is an empty folder."""
+    d = tmp_path_factory.mktemp("xdg-config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(d))
+    return d
+
+
 @pytest.fixture
 def no_user_themes(tmp_path: Path) -> Path:
     """An empty user theme folder, so a developer's own themes never change a test."""

@@ -9,6 +9,7 @@ width the box gets (it is never wider than the screen).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Group
@@ -24,6 +25,7 @@ from textual.widgets import Static
 
 from sockplay.lang import commands
 from sockplay.lang.completer import first_sentence
+from sockplay.tui.config import key_label
 from sockplay.tui.themes import muted_style
 from sockplay.tui.views import VIEWS
 
@@ -39,21 +41,21 @@ EXAMPLES = [
 ]
 START_END = "`sockplay --empty` starts with no sockets; `sockplay FILE.sp` runs a script first."
 
-KEYS = [
-    ("Tab", "complete the word (Up/Down move into the list, then Enter or Tab takes one; Escape closes it)"),
-    ("Up / Down", "walk the history (kept between runs); Right takes the grey suggestion"),
-    ("Enter", "run the line (pasted lines run one by one)"),
-    ("Escape", "clear the command line; in a form field: put back its value and leave the field"),
-    ("shift+tab", "leave the REPL for the panes (Tab stays in the REPL: it completes)"),
-    ("ctrl+l", "back to the REPL from anywhere (again: clear the REPL output)"),
-    ("ctrl+c", "cancel what is running: a blocked call, a count=N loop, a sleep"),
-    ("ctrl+p", "command palette: every view, command and option, and the themes"),
-    ("/", "in the Options view: go to its filter"),
-    ("F1", "this help"),
-    ("F2", "record: start, then stop to save a script that sockplay run replays"),
-    ("F4", "the Wire pane (packets on loopback) in place of Ancillary, or back"),
-    ("ctrl+t", "next theme"),
-    ("ctrl+q", "quit"),
+KEYS: list[tuple[str, str, str | None]] = [  # (key as shown by default, what, binding id)
+    ("Tab", "complete the word (Up/Down move into the list, then Enter or Tab takes one; Escape closes it)", None),
+    ("Up / Down", "walk the history (kept between runs); Right takes the grey suggestion", None),
+    ("Enter", "run the line (pasted lines run one by one)", None),
+    ("Escape", "clear the command line; in a form field: put back its value and leave the field", None),
+    ("shift+tab", "leave the REPL for the panes (Tab stays in the REPL: it completes)", None),
+    ("ctrl+l", "back to the REPL from anywhere (again: clear the REPL output)", "focus-repl"),
+    ("ctrl+c", "cancel what is running: a blocked call, a count=N loop, a sleep", "cancel"),
+    ("ctrl+p", "command palette: every view, command and option, and the themes", None),
+    ("/", "in the Options view: go to its filter", "options-filter"),
+    ("F1", "this help", "help"),
+    ("F2", "record: start, then stop to save a script that sockplay run replays", "record"),
+    ("F4", "the Wire pane (packets on loopback) in place of Ancillary, or back", "wire"),
+    ("ctrl+t", "next theme", "theme"),
+    ("ctrl+q", "quit", "quit"),
 ]
 
 PANES = [
@@ -82,13 +84,22 @@ def _pairs(rows: list[tuple[str, str]], key_width: int) -> Padding:
     return Padding(grid, (0, 0, 0, 2))
 
 
-def help_text(muted: Style | str = "dim") -> Group:
-    """The whole help page; the command section comes from the command table, the views from views.py."""
+def key_rows(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The Keys rows with the keys as bound: a key the user's keymap moved shows its new keys."""
+    return [(key_label(keymap[bid]) if bid and bid in keymap else key, what) for key, what, bid in KEYS]
+
+
+def help_text(muted: Style | str = "dim", keymap: Mapping[str, str] | None = None) -> Group:
+    """The whole help page; the command section comes from the command table, the views from views.py.
+
+    `keymap` (binding id -> keys) is the user's rebinding; the Views and Keys parts show it.
+    """
+    keymap = keymap or {}
     head = "bold underline"
     parts: list[Any] = [Text("Getting started", head), Text(START), _pairs(EXAMPLES, 15), Text(START_END), Text("")]
     parts.append(Text("Views (each is also a palette entry under its name)", head))
-    parts.append(_pairs([(f"{v.key}  {v.name}", v.help) for v in VIEWS], 20))
-    parts += [Text(""), Text("Keys", head), _pairs(KEYS, 12), Text("")]
+    parts.append(_pairs([(f"{key_label(keymap.get(v.binding_id, v.key))}  {v.name}", v.help) for v in VIEWS], 20))
+    parts += [Text(""), Text("Keys", head), _pairs(key_rows(keymap), 12), Text("")]
     parts.append(Text("Panes", head))
     parts.append(_pairs(PANES, 14))
     parts.append(Text("  In a flood each pane keeps the latest lines and folds the rest into a counter."))
@@ -104,7 +115,10 @@ def help_text(muted: Style | str = "dim") -> Group:
             grid.add_row(Text(spec.usage, "bold", overflow="fold"))
             grid.add_row(Padding(Text.assemble(first_sentence(spec.help, 10_000), ("   e.g. " + spec.example, muted)), (0, 0, 0, 4)))
         parts.append(Padding(grid, (0, 0, 0, 2)))
-    parts.append(Text("\nPress Escape or F1 to close; alt+s, o, d, i, p, a, c and r go straight to a view.", "italic"))
+    views_moved = any(v.binding_id in keymap for v in VIEWS)
+    to_views = "the keys above" if views_moved else "alt+s, o, d, i, p, a, c and r"
+    help_keys = key_label(keymap.get("help", "f1"))
+    parts.append(Text(f"\nPress Escape or {help_keys} to close; {to_views} go straight to a view.", "italic"))
     return Group(*parts)
 
 
@@ -112,19 +126,22 @@ class HelpScreen(ModalScreen[None]):
     """How to start, the keys and the commands; closes on Escape, F1 or q."""
 
     BINDINGS = [
-        Binding("escape,f1,q", "dismiss", "close", show=True),
+        Binding("escape,f1,q", "dismiss", "close", show=True, id="help-close"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
-            yield Static(help_text(muted_style(self.app.current_theme)), id="help-text")
+            yield Static(self._text(), id="help-text")
+
+    def _text(self) -> Group:
+        return help_text(muted_style(self.app.current_theme), getattr(self.app, "keymap", {}))
 
     def on_mount(self) -> None:
         self.query_one("#help-box").focus()  # arrows and PgUp/PgDn scroll the page
 
     def on_resize(self) -> None:
         # rewrap for the new width
-        self.query_one("#help-text", Static).update(help_text(muted_style(self.app.current_theme)))
+        self.query_one("#help-text", Static).update(self._text())
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -7,7 +7,7 @@ It takes focus so Enter can run a step without stealing Enter from the REPL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +22,24 @@ from textual.widgets import Static
 
 from sockplay.tui.themes import muted_style
 
-KEYS = (
-    "enter/n run step · p back · r restart · space pauses --auto · "
-    "ctrl+n runs a step from anywhere · ctrl+l REPL · f3 back here"
+# The panel's key line, one row per binding id: (id, default keys, what); a user's keymap moves them.
+KEY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("lesson-next", "enter,n", "run step"),
+    ("lesson-prev", "p", "back"),
+    ("lesson-restart", "r", "restart"),
+    ("lesson-pause", "space", "pauses --auto"),
+    ("lesson-next-anywhere", "ctrl+n", "runs a step from anywhere"),
+    ("focus-repl", "ctrl+l", "REPL"),
+    ("focus-lesson", "f3", "back here"),
 )
+
+
+def lesson_keys(keymap: Mapping[str, str]) -> str:
+    """`enter/n run step · p back · ...` with the keys as bound."""
+    return " · ".join(f"{keymap.get(bid, keys).replace(',', '/')} {what}" for bid, keys, what in KEY_ROWS)
+
+
+KEYS = lesson_keys({})
 
 
 @dataclass
@@ -96,7 +110,7 @@ class LessonPanel(Vertical, can_focus=True):
             yield Static("", id="lesson-prose", markup=False)
             yield Static("", id="lesson-lines", markup=False)
         yield Static("", id="lesson-status", markup=False)
-        yield Static(KEYS, id="lesson-keys", markup=False)
+        yield Static(lesson_keys(getattr(self.app, "keymap", {})), id="lesson-keys", markup=False)
 
     def on_mount(self) -> None:
         self.border_title = "Lesson"
