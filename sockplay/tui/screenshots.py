@@ -65,6 +65,23 @@ async def run(app: SockplayApp, pilot: Any, line: str) -> None:
 
 async def finish(app: SockplayApp, pilot: Any) -> None:
     await app.settle()
+    # A layout change (the snapshot's terminal size) schedules the option form's reads a moment
+    # later; let them be scheduled and reach the System calls pane, so every run shows the same tail.
+    from sockplay.tui.widgets.panes import EventPane, SyscallPane
+
+    def calls() -> tuple[int, ...]:
+        return tuple(len(p.raw) for p in app.query(SyscallPane))
+
+    seen, deadline = calls(), time.monotonic() + 3.0
+    while time.monotonic() < deadline:  # until no new call line has come for half a second
+        await asyncio.sleep(0.5)
+        await app.settle()
+        if calls() == seen:
+            break
+        seen = calls()
+    for pane in app.query(EventPane):
+        pane.rewrap()
+    await pilot.pause()
     await pilot.pause()
     await pilot.pause()
 

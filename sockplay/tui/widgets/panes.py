@@ -159,6 +159,14 @@ class EventPane(Log):
         self.clear()
         self.write_lines(self._wrapped(list(self.raw)))
 
+    def rewrap(self) -> None:
+        """Write every kept line again at the present width and show the newest (snapshots use it:
+        the same lines then always give the same screen, whenever each batch arrived)."""
+        self._wrap_width = self.scrollable_content_region.width
+        self.clear()
+        self.write_lines(self._wrapped(list(self.raw)) if self.wrap else list(self.raw))
+        self.scroll_end(animate=False, immediate=True)
+
     def reset(self) -> None:
         """Empty the pane and its counters."""
         self.raw.clear()
