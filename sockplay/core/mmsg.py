@@ -27,6 +27,8 @@ from itertools import accumulate, repeat
 from operator import sub
 from typing import Any
 
+from sockplay.core.libc import unpack_control
+
 MAX_VLEN = 1024  # the kernel's UIO_MAXIOV: recvmmsg/sendmmsg take at most this many
 HDR = 64  # sizeof(struct mmsghdr)
 _U32 = HDR // 4  # the header's stride in uint32 units
@@ -179,19 +181,8 @@ def datagram(packed: tuple, i: int, namelen: int) -> tuple[int, bytes, bytes, by
 
 _CMSG_HDR = struct.Struct("@Nii")
 
-
-def split_control(raw: bytes) -> list[tuple[int, int, bytes]]:
-    """(level, type, data) for each control message, as Python's recvmsg gives them."""
-    out = []
-    off = 0
-    hs = _CMSG_HDR.size
-    while off + hs <= len(raw):
-        ln, level, typ = _CMSG_HDR.unpack_from(raw, off)
-        if ln < hs:
-            break
-        out.append((level, typ, bytes(raw[off + hs: off + min(ln, len(raw) - off)])))
-        off += (ln + 7) & ~7
-    return out
+# (level, type, data) for each control message: the same walk the per-call path uses.
+split_control = unpack_control
 
 
 def has_rights(ctl: bytes) -> bool:
