@@ -151,6 +151,25 @@ NEEDS_PRIVILEGE = [n for n in NAMES if re.search(r"^require ", lessons.path_of(n
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
 
 
+# Third-party modules a lesson loads at run time (trustme for selfsigned certificates, and what
+# it imports); copied beside the package so nobody's interpreter finds them too.
+LESSON_DEPENDENCIES = ("trustme", "cryptography", "idna", "cffi", "_cffi_backend", "pycparser")
+
+
+def _copy_lesson_dependencies(root: Path) -> None:
+    import importlib.util
+
+    for mod in LESSON_DEPENDENCIES:
+        spec = importlib.util.find_spec(mod)
+        if spec is None or spec.origin is None:
+            continue  # not installed: the lesson then says what it needs, and this test shows it
+        origin = Path(spec.origin)
+        if spec.submodule_search_locations:
+            shutil.copytree(origin.parent, root / origin.parent.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(origin, root / origin.name)
+
+
 @pytest.fixture(scope="session")
 def nobody_tree() -> Iterator[tuple[Path, str]]:
     """A copy of the sockplay package that user nobody can read, and an interpreter nobody can run.
@@ -166,6 +185,7 @@ def nobody_tree() -> Iterator[tuple[Path, str]]:
     try:
         root.chmod(0o755)
         shutil.copytree(ROOT / "sockplay", root / "sockplay", ignore=shutil.ignore_patterns("__pycache__"))
+        _copy_lesson_dependencies(root)  # `tls ... selfsigned` (tls-handshake) needs trustme
         for p in root.rglob("*"):
             p.chmod(0o755 if p.is_dir() else 0o644)
         env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
