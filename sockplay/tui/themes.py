@@ -113,15 +113,7 @@ def load_theme_file(path: Path) -> ThemeSpec:
         if key not in data:
             continue
         value = data[key]
-        try:
-            if not isinstance(value, str):
-                raise ColorParseError("not a string")
-            Color.parse(value)
-        except ColorParseError:
-            raise ThemeFileError(
-                f"theme file {where}: field '{key}' = {value!r} is not a color "
-                "(use '#rrggbb', 'rgb(r,g,b)' or a color name)"
-            ) from None
+        _check_color(value, f"theme file {where}: field '{key}'", " (use '#rrggbb', 'rgb(r,g,b)' or a color name)")
         colors[key] = value
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
@@ -155,14 +147,7 @@ def load_theme_file(path: Path) -> ThemeSpec:
                 f"theme file {where}: field 'variables.{key}' is not one sockplay uses; "
                 f"variables are {', '.join(THEME_VARIABLES)}"
             )
-        try:
-            if not isinstance(value, str):
-                raise ColorParseError("not a string")
-            Color.parse(value)
-        except ColorParseError:
-            raise ThemeFileError(
-                f"theme file {where}: field 'variables.{key}' = {value!r} is not a color"
-            ) from None
+        _check_color(value, f"theme file {where}: field 'variables.{key}'")
     theme = Theme(name=name, dark=dark, variables=dict(variables), **colors)
     return ThemeSpec(theme=theme, syntax=dict(syntax), path=path)
 
@@ -234,3 +219,13 @@ def muted_style(theme: Theme) -> Style:
     """
     color = (theme.variables or {}).get("text-muted")
     return Style(color=color) if color else Style(dim=True)
+
+
+def _check_color(value: object, field: str, hint: str = "") -> None:
+    """One check for every colour a theme file gives, so each says the same thing when wrong."""
+    try:
+        if not isinstance(value, str):
+            raise ColorParseError("not a string")
+        Color.parse(value)
+    except ColorParseError:
+        raise ThemeFileError(f"{field} = {value!r} is not a color{hint}") from None
