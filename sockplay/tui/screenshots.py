@@ -29,7 +29,10 @@ SIZE = (120, 40)
 Steps = Callable[[SockplayApp, Any], Awaitable[None]]
 
 
-async def wait_until(pred: Callable[[], bool], timeout: float = 3.0) -> bool:
+async def wait_until(pred: Callable[[], bool], timeout: float = 30.0) -> bool:
+    """Poll `pred` until it holds. The bound is generous: a scene's conditions hold within a
+    moment on an idle machine, and a loaded one must not end the wait early (the picture would
+    then depend on the machine's load)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if pred():
@@ -72,7 +75,7 @@ async def finish(app: SockplayApp, pilot: Any) -> None:
     def calls() -> tuple[int, ...]:
         return tuple(len(p.raw) for p in app.query(SyscallPane))
 
-    seen, deadline = calls(), time.monotonic() + 3.0
+    seen, deadline = calls(), time.monotonic() + 30.0
     while time.monotonic() < deadline:  # until no new call line has come for half a second
         await asyncio.sleep(0.5)
         await app.settle()
