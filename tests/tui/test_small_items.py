@@ -84,3 +84,20 @@ async def test_ancillary_lines_fit_their_pane_so_no_number_is_cut(make_app) -> N
         ovfl = next(ln for ln in pane.raw if "SO_RXQ_OVFL" in ln)
         number = ovfl.split("SO_RXQ_OVFL", 1)[1].split()[0]
         assert number.isdigit() and number in " ".join(pane.lines)  # the whole number is on screen
+
+
+def test_frozen_fds_in_marked_lines_do_not_depend_on_the_process() -> None:
+    """The engine's and the app's own calls ([engine], [app]) get stand-in fds like the user's:
+    a real fd number depends on what else the process has open (earlier tests, a parallel worker)."""
+    from sockplay.tui.widgets.format import Freezer
+
+    lines = ["socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 21",
+             "[engine] getsockname(33, {sa_family=AF_INET, sin_port=htons(39000)}, [16]) = 0",
+             "[app] getsockopt(21, SOL_SOCKET, SO_RCVBUF, [8192], [4]) = 0",
+             "[engine] accept4(21, NULL, NULL, SOCK_CLOEXEC) = 35"]
+    shifted = [line.replace("21", "17").replace("33", "19").replace("35", "40") for line in lines]
+    a, b = Freezer(True), Freezer(True)
+    frozen = [a.trace(line) for line in lines]
+    assert frozen == [b.trace(line) for line in shifted]
+    assert frozen[1].startswith("[engine] getsockname(4, ") and frozen[2].startswith("[app] getsockopt(3, ")
+    assert frozen[3].endswith(" = 5")

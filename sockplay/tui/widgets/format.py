@@ -35,7 +35,7 @@ class Freezer:
 
     _PORT_RE = re.compile(r"(?<=[\]\d]:)(\d{2,5})\b|(?<=htons\()(\d+)(?=\))")
     _FD_RE = re.compile(
-        r"^(\w+\()(\d+)(?=[,)])|(?<=fd=)(\d+)|(?<=\[)(\d+)(?=, \d+\])|(?<=, )(\d+)(?=\]\))"
+        r"^((?:\[\w+\] )?\w+\()(\d+)(?=[,)])|(?<=fd=)(\d+)|(?<=\[)(\d+)(?=, \d+\])|(?<=, )(\d+)(?=\]\))"
     )
 
     _TV_RE = re.compile(r"tv_sec=(\d+), (tv_usec|tv_nsec)=\d+")
@@ -135,7 +135,7 @@ class Freezer:
             text,
         )
         # socket() and accept() return a new fd
-        m = re.match(r"^(socket|accept4?)\(.*\) = (\d+)$", text)
+        m = re.match(r"^(?:\[\w+\] )?(socket|accept4?)\(.*\) = (\d+)$", text)
         if m:
             text = text[: m.start(2)] + str(self.fd(int(m.group(2))))
         return text
