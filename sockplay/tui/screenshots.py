@@ -182,6 +182,9 @@ async def lesson_steps(app: SockplayApp, pilot: Any) -> None:
         await pilot.press("ctrl+n")
         await wait_until(partial(_step_done, app, k), 20)
         await app.settle()
+        # The step's sockets reach the list, which selects one; the option form then reads it.
+        # A second settle waits for that read, so it never lands among the next step's calls.
+        await app.settle()
     await wait_until(lambda: all(n in app.ready for n in app.pg.sockets))
     await asyncio.sleep(0.2)
     await app.settle()

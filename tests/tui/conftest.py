@@ -42,10 +42,3 @@ def make_app(no_user_themes: Path):
 
     return make
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Snapshot tests get two more tries: on a loaded machine a pane's tail can still differ by
-    when the last batch arrived (a known flake, tracked; the scenes already wait for quiet)."""
-    for item in items:
-        if "snap_compare" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))

@@ -495,7 +495,8 @@ class OptionsForm(SocketView, Vertical):
     # -- reading values --------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._read_timer is not None
+        """A read is scheduled, or a group being built will schedule one (settle() waits for both)."""
+        return self._read_timer is not None or bool(self._building)
 
     def schedule_read(self) -> None:
         """Read the visible rows' values soon (one command line for a burst of changes)."""
