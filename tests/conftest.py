@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,3 +48,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         stems = sorted({s for s in map(_script_stem, params.values()) if s})
         for stem in stems[:1]:
             item.add_marker(pytest.mark.xdist_group(f"script-{stem}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist worker starts with SIGINT ignored (execnet's choice), and an ignored signal stays
+    ignored across exec: every program a test starts (sockplay proxy stopped by SIGINT, tmux)
+    would ignore it too. Workers take Python's own handler back, as a plain pytest run has."""
+    if hasattr(config, "workerinput") and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
