@@ -52,6 +52,12 @@ PAD_ROOM = 1024  # see _page_safe
 
 _now = time.time
 _NO_FIELDS: dict[str, Any] = {}
+# Packets (sockplay.core.wire.capture): WIRE is a decoded one, (time, WIRE, sock, field names, field
+# values); WIRE_LAZY is a block of them as the kernel's ring handed it over, (time, WIRE_LAZY, capture id,
+# block number, block bytes, first offset, count), in the ring as (record, i) like a batch; WIRE_VIEW[0]
+# (set by the capture module) makes packet i a WIRE record, or None, when it is read.
+WIRE, WIRE_LAZY = 6, 7
+WIRE_VIEW: list[Callable[[tuple, int], tuple | None]] = []
 
 
 def data_json(data: bytes | None) -> dict[str, str] | None:
@@ -142,6 +148,15 @@ def _view(seq: int, entry: Any) -> Event:
     ev.fields = _NO_FIELDS
     if len(entry) == 2:  # (batch record, index)
         rec = entry[0]
+        if rec[1] == WIRE_LAZY:  # a packet nobody read yet: decoded now, in capture order
+            got = WIRE_VIEW[0](rec, entry[1]) if WIRE_VIEW else None
+            if got is None:
+                ev.kind = "note"
+                ev.time = rec[0]
+                ev.sock = ev.command = ev.outcome = None
+                ev.fields = {"text": "wire: a packet sockplay does not decode"}
+                return ev
+            return _wire_view(ev, got)
         ev.outcome = Outcome.lazy(rec, entry[1])
     elif len(entry) == 3:  # (record, None, bytes dropped): kept past the byte budget
         rec = entry[0]
@@ -150,11 +165,24 @@ def _view(seq: int, entry: Any) -> Event:
         o.dropped = entry[2]
     else:
         rec = entry
+        if rec[1] == WIRE:
+            return _wire_view(ev, rec)
         ev.outcome = Outcome.lazy(rec)
     ev.time = rec[0]
     shape = rec[3]
     ev.sock = shape[1]
     ev.command = shape[2]
+    return ev
+
+
+def _wire_view(ev: Event, rec: tuple) -> Event:
+    """A packet's Event: its fields are made a dict only now."""
+    ev.kind = "wire"
+    ev.time = rec[0]
+    ev.sock = rec[2]
+    ev.command = None
+    ev.outcome = None
+    ev.fields = dict(zip(rec[3], rec[4], strict=True))
     return ev
 
 
@@ -312,6 +340,19 @@ class Journal:
             self._wake_readers()
         if self._sink is not None:
             self._sink.due(self._seq)
+
+    def add_records(self, records: list[tuple]) -> None:
+        """Put small records (no data held) in the ring under one lock: a capture's block of packets."""
+        if not records:
+            return
+        with self._lock:
+            self._seq += len(records)
+            self._ring.extend(records)
+            last = self._seq
+        if self._sleepers:
+            self._wake_readers()
+        if self._sink is not None:
+            self._sink.due(last)
 
     def _add_big(self, record: tuple, nbytes: int) -> None:
         with self._lock:

@@ -150,6 +150,7 @@ class Playground(BatchCalls):
         self.pid = os.getpid()
         self._watcher: Watcher | None = None
         self._wire: Capture | None = None  # the packet capture, while `wire on`
+        self._wire_kept: Capture | None = None  # the last one, after `wire off` too: its packets decode when read
         self._sig_seen: dict[str, int] = {}
         if threading.current_thread() is threading.main_thread():
             signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
@@ -730,7 +731,8 @@ class Playground(BatchCalls):
         payload = self._data(data)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (addr is None and timeout is None and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None and libc.supported(int(s.family))):
+                and self._local.origin == USER and libc.supported(int(s.family))
+                and (self._wire is None or name in self._wire.table.current)):
             # The hot path, as in recvmsg: a send that cannot wait is Python's one sendto(2) with no
             # address; a whole send is journaled as a record (records.SEND).
             try:
@@ -828,7 +830,7 @@ class Playground(BatchCalls):
         size = limits.recv_size(size)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None):
+                and self._local.origin == USER):
             # The hot path, as in recvmsg: one recv(2)/recvfrom(2) that cannot wait, journaled as a
             # record (records.RECV) when it succeeds.
             try:
@@ -925,7 +927,7 @@ class Playground(BatchCalls):
         if type(anc) is not int or not 0 <= anc <= _MAX_ANC:
             anc = limits.anc_size(anc)
         bits = 0 if flags is None else _bits(flags)
-        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT) and self._wire is None:
+        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT):
             # The hot path (a drained flood): the call cannot wait, so Python's own recvmsg is
             # exactly one recvmsg(2) with these flags. A plain result is journaled as a record
             # (records.RECVMSG) and decoded only when read; anything else goes on below.
@@ -1618,6 +1620,7 @@ class Playground(BatchCalls):
             self.get(n)
         with self._lock:
             cap = self._wire or Capture(self)
+            self._wire_kept = cap
         cap.watch(list(names))
         if pcap:
             cap.add_writer(pcap)
