@@ -228,7 +228,7 @@ def run(count: int, wire: bool = True) -> dict[str, Any]:
             pgw.wire_off()  # waits for the last block, so every packet is counted
             cap = pgw._wire_kept
             if cap is not None:
-                wire_stats = {"packets": cap.packets, "dropped": cap.dropped, "cpu": cap.cpu}
+                wire_stats = {"packets": cap.packets, "dropped": cap.dropped, "passed": cap.passed, "cpu": cap.cpu}
             lanes["bare wire"][2].close()
         tx.close()
         return {"times": times, "counts": counts, "gc": gc_time, "ways": list(ways), "decoded": ok,

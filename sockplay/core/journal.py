@@ -10,8 +10,9 @@ Design, for speed and bounded memory:
   a flat tuple of plain values, `(time, code, data, shape, ...)`, which the
   garbage collector stops tracking at its first pass, so a full ring of 100,000
   of them costs the collector nothing. A datagram from a batch (recvmmsg) is a
-  pair `(batch record, index)`. Records become Events (and lazy Outcomes) only
-  when read. Sequence numbers are not stored: under the lock the newest entry is
+  pair `(batch record, index)`, and so is a captured packet (the block of
+  packets the capture's ring handed over, see WIRE_LAZY). Records become Events
+  (and lazy Outcomes) only when read. Sequence numbers are not stored: under the lock the newest entry is
   `_seq` and the others count back from it.
 - Two bounds: `cap` events and `max_bytes` of data. Once the data held in the
   ring would pass `max_bytes`, a new event keeps only the head of its data

@@ -1,11 +1,21 @@
 """Capture the playground's own packets on loopback: AF_PACKET, a TPACKET_V3 ring, a thread of its own.
 
-The kernel fills a ring of blocks shared with us by mmap; a block is handed over
-when full or after RETIRE_MS, so the thread wakes a few dozen times a second at
-most under a flood and never while the wire is quiet. A classic BPF filter built
+The kernel fills a ring of 1 MiB blocks shared with us by mmap; a block is
+handed over when full or after RETIRE_MS, so under a flood of small datagrams
+the thread wakes once per several thousand packets, and never while the wire
+is quiet. It waits in poll() with the GIL released. A classic BPF filter built
 from the playground's ports (wire/filter.py) makes the kernel drop everything
-else before it is copied. Each packet becomes a "wire" Event in the journal,
-stamped with the kernel's receive time, the same clock as the calls' events.
+else before it reaches the ring.
+
+The engine must not pay for the capture (`make bench`: ratio per-call with
+wire), so the thread does little with the GIL held: it copies a retired block
+once (one bytes object), hands the block back to the kernel and puts one record
+for the whole block in the journal, under one lock, as (record, i) for each
+packet (journal.WIRE_LAZY). A packet is decoded (headers, relative sequence
+numbers, socket names) when a view, the JSONL sink or `expect wire` first reads
+it, in capture order, and becomes a "wire" Event stamped with the kernel's
+receive time, the same clock as the calls' events. Only `wire on NAME` (some
+sockets left out) decodes in the thread, to drop the others' packets.
 
 The capture socket is sockplay's own, not one of the user's, so its calls are
 not in the trace; what it does is said in a note when it starts.
@@ -118,6 +128,7 @@ class Capture:
         self.reason: str | None = None
         self.packets = 0
         self.dropped = 0  # the ring was full (the kernel counts these)
+        self.passed = 0  # packets the BPF filter let into the ring (the kernel's count, PACKET_STATISTICS)
         self.cpu = 0.0  # CPU seconds the capture thread spent on packets (for the bench)
         self.frames: deque[tuple[bytes, int, int, list[int] | None]] = deque()  # for `wire save`: see _keep
         self._framed = 0  # packets in self.frames
@@ -298,7 +309,7 @@ class Capture:
             getattr(o, "family", None) in (socket.AF_INET, socket.AF_INET6) for o in list(self.pg.sockets.values()))
         unix_only = bool(self.pg.sockets) and not inet
         return {"running": self.running, "reason": self.reason, "packets": self.packets, "dropped": self.dropped,
-                "cpu": self.cpu,
+                "passed": self.passed, "cpu": self.cpu,
                 "ports": sorted(self.ports), "only": sorted(self.only) if self.only is not None else None,
                 "unix_only": unix_only, "iface": self.iface}
 
@@ -337,7 +348,8 @@ class Capture:
             if num:
                 self._deliver(block, num, first)
                 with contextlib.suppress(OSError):
-                    _, drops, _ = struct.unpack("3I", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+                    passed, drops, _ = struct.unpack("3I", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+                    self.passed += passed  # what the kernel's filter let through (reading resets the counts)
                     self.dropped += drops
             self.cpu += time.thread_time() - t0
 
