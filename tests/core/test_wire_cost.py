@@ -146,3 +146,20 @@ def test_bench_measures_the_ways_with_wire_on_in_the_same_turns() -> None:
     w = r["wire"]
     assert w["packets"] + w["dropped"] == 9000  # every datagram of the three floods reached the ring or was counted lost
     assert w["passed"] == 9000 or w["dropped"]
+
+
+def test_big_packets_are_decoded_at_once_so_the_ring_holds_no_block_of_them(wpg: Playground) -> None:
+    from sockplay.core.journal import WIRE
+
+    _udp_pair(wpg)
+    wpg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
+    assert wpg.wire_on() is None
+    for _ in range(5):
+        wpg.send("tx", b"b" * 4000)
+    _wait_packets(wpg, 5)
+    ring = list(wpg.journal._ring)
+    assert not [e for e in ring if type(e) is tuple and len(e) == 2 and e[0][1] == WIRE_LAZY]
+    decoded = [e for e in ring if type(e) is tuple and len(e) == 5 and e[1] == WIRE]
+    assert len(decoded) == 5 and all(type(v) is not bytes for e in decoded for v in e[4])
+    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    assert [e.fields["len"] for e in evs] == [4000] * 5 and {e.fields["dst_sock"] for e in evs} == {"rx"}

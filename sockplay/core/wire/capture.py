@@ -61,6 +61,8 @@ BLOCK_NR = 8  # 8 MiB in all
 FRAME_SIZE = 2048
 RETIRE_MS = 20  # a block with packets in it is handed over after this long at most
 KEEP_FRAMES = 50_000  # frames kept for `wire save`
+KEEP_BYTES = 64 << 20  # and at most this much of their blocks (the newest block is always kept)
+LAZY_BYTES = 512  # a block journaled undecoded has packets of this many bytes or fewer on average
 PENDING_BLOCKS = 16  # blocks whose packets nobody read yet, kept for decoding in order (relative seq)
 CACHE_BLOCKS = 16  # blocks whose decoded packets are kept for the next reader
 IFACE = "lo"
@@ -132,6 +134,7 @@ class Capture:
         self.cpu = 0.0  # CPU seconds the capture thread spent on packets (for the bench)
         self.frames: deque[tuple[bytes, int, int, list[int] | None]] = deque()  # for `wire save`: see _keep
         self._framed = 0  # packets in self.frames
+        self._framed_bytes = 0  # and the bytes of their blocks
         self.writers: list[pcap.Writer] = []
         self._rel = Relative()
         self._id = next(_IDS)
@@ -359,7 +362,10 @@ class Capture:
         While every socket is watched, the ring gets (block record, i) for each
         packet, decoded when a view, the JSONL sink or `expect wire` reads it
         (journal.WIRE_VIEW). When some sockets are left out, the block is decoded
-        here so that their packets can be dropped.
+        here so that their packets can be dropped; and so is a block of big
+        packets (over LAZY_BYTES on average), so the ring never holds much of
+        the bytes the playground moved (their copies for `wire save` are bounded
+        apart, by KEEP_BYTES).
         """
         k = self._blocks = self._blocks + 1
         _nxt, sec, nsec, *_ = _HDR.unpack_from(block, first)
@@ -373,13 +379,14 @@ class Capture:
                 w.flush()
         with self._dlock:
             self._pending.append((k, block, first, num))
-        if self.only is not None or self.excluded:
+        some = self.only is not None or bool(self.excluded)
+        if some or len(block) > LAZY_BYTES * num:
             offs = offs or _offsets(block, first, num)
             kept = []
             kept_offs = []
             for i, off in enumerate(offs):
                 got = self.decoded(rec, i)
-                if got is not None and (self.wanted(got[4][8]) or self.wanted(got[4][9])):  # src_sock, dst_sock
+                if got is not None and (not some or self.wanted(got[4][8]) or self.wanted(got[4][9])):  # src, dst
                     kept.append(got)
                     kept_offs.append(off)
             if kept_offs:
@@ -395,8 +402,12 @@ class Capture:
         """Keep packets for `wire save` (offs None: all the block's): whole blocks, the last KEEP_FRAMES covered."""
         self.frames.append((block, first, num, offs))
         self._framed += num
-        while self._framed - self.frames[0][2] >= KEEP_FRAMES:
-            self._framed -= self.frames.popleft()[2]
+        self._framed_bytes += len(block)
+        f = self.frames
+        while len(f) > 1 and (self._framed - f[0][2] >= KEEP_FRAMES or self._framed_bytes > KEEP_BYTES):
+            old = f.popleft()
+            self._framed -= old[2]
+            self._framed_bytes -= len(old[0])
 
     # -- decoding, in capture order, when first read ------------------------------------
     def decoded(self, rec: tuple, i: int) -> tuple | None:
