@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.timeout(300)
-def test_wheel_ships_themes_styles_and_lessons(tmp_path: Path) -> None:
+def test_wheel_ships_themes_styles_lessons_and_the_typed_marker(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
          str(ROOT)],
@@ -34,5 +34,8 @@ def test_wheel_ships_themes_styles_and_lessons(tmp_path: Path) -> None:
     tui = (ROOT / "sockplay" / "tui").resolve()
     for css in tui.rglob("*.tcss"):
         assert f"sockplay/tui/{css.relative_to(tui).as_posix()}" in styles
+    # PEP 561: the engine is a library too (README, "Library use"); the marker lets a type checker
+    # in the user's project read our hints
+    assert "sockplay/py.typed" in names
     lessons = {n for n in names if n.startswith("sockplay/lessons/") and n.endswith(".sp")}
     assert len(lessons) == len(list((ROOT / "sockplay" / "lessons").glob("*.sp")))
