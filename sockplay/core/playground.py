@@ -128,6 +128,18 @@ def _tv_text(raw: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
+@contextlib.contextmanager
+def _python_sockaddr(family: int, sa: Any) -> Iterator[None]:
+    """Python's socket module checks an address of a family libc.py does not pack before any syscall:
+    its refusal (a TypeError, ValueError or OverflowError) is a usage error, not a call."""
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError) as exc:
+        fam = flags.const_name(family, flags.FAMILIES)
+        raise UsageError(f"{sa!r} is not an address an {fam} socket takes ({exc}); "
+                         "give another socket of the same family by name, or its address as a tuple") from None
+
+
 class Playground(BatchCalls):
     """Holds named sockets and makes real syscalls on them."""
 
@@ -314,6 +326,11 @@ class Playground(BatchCalls):
                     )
                 if family == socket.AF_INET and other.family == socket.AF_INET6:
                     raise UsageError(f"{addr!r} has an IPv6 address; an AF_INET socket cannot reach it")
+                if not libc.supported(int(other.family)) and other.local is None:
+                    raise UsageError(
+                        f"{addr!r} is a {flags.const_name(int(other.family), flags.FAMILIES)} socket; sockplay reads "
+                        "back addresses of inet, inet6 and unix sockets only, so name one of those"
+                    )
                 try:
                     local = self._local_address(other, out)
                 except OSError as exc:
@@ -559,7 +576,8 @@ class Playground(BatchCalls):
             length = len(raw)
         else:
             try:
-                s.bind(sa)
+                with _python_sockaddr(fam, sa):
+                    s.bind(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -623,7 +641,8 @@ class Playground(BatchCalls):
         else:
             reason = ""
             try:
-                s.connect(sa)
+                with _python_sockaddr(fam, sa):
+                    s.connect(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -789,7 +808,8 @@ class Playground(BatchCalls):
                     n, err = libc.sendto(fd, payload, bits, raw)
         else:
             try:
-                n, err = s.sendto(payload, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendto(payload, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         if n < 0:
@@ -1125,7 +1145,8 @@ class Playground(BatchCalls):
             self._wire.before_send(name, sa, fam)
         if sa is not None and not libc.supported(fam):
             try:
-                n, err = s.sendmsg([payload], anc, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendmsg([payload], anc, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         else:

@@ -185,3 +185,23 @@ def test_every_usage_error_leaves_the_playground_working(pair: Playground) -> No
             bad()
     assert pair.send("a", b"ok").ok
     assert pair.recv("b", 2).data == b"ok"
+
+
+# ---- families libc.py does not pack (netlink, packet) ----------------------------------------
+
+
+def test_a_netlink_socket_named_as_its_own_address_is_a_usage_error(pg: Playground) -> None:
+    """Hypothesis found `bind c c` on AF_NETLINK raising TypeError from Python's socket module."""
+    pg.socket("c", "netlink", "dgram")
+    msg = usage(pg.bind, "c", "c", match="reads back addresses of inet, inet6 and unix sockets only")
+    assert "AF_NETLINK" in msg
+    assert [e.kind for e in pg.journal.snapshot() if e.sock == "c"] == ["call"]  # the socket() alone: no getsockname
+
+
+@pytest.mark.parametrize("addr", [b"\x10\x00", ("x",), (2**40, 0)])
+def test_a_malformed_netlink_address_is_a_usage_error_before_any_syscall(pg: Playground, addr: object) -> None:
+    pg.socket("c", "netlink", "dgram")
+    before = pg.journal.last_seq
+    usage(pg.bind, "c", addr, match="not an address an AF_NETLINK socket takes")
+    usage(pg.connect, "c", addr, match="not an address an AF_NETLINK socket takes")
+    assert pg.journal.last_seq == before
