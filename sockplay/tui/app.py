@@ -343,6 +343,7 @@ class SockplayApp(App[int]):
         self._ui_took_batch.set()
         self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
+        self._info_text = ""  # what the socket's info box shows now
         self._execute = make_executor(self.pg)
         self.runner = CommandRunner(
             self._execute,
@@ -904,7 +905,8 @@ class SockplayApp(App[int]):
         info_view = self.query_one("#info", Static)
         if name is None:
             detail.border_title = "no socket selected"
-            info_view.update("No sockets. Try: socketpair a b")
+            self._info_text = "No sockets. Try: socketpair a b"
+            info_view.update(self._info_text)
             for view in self._socket_views():
                 view.show_socket(None, None)
             return
@@ -939,7 +941,10 @@ class SockplayApp(App[int]):
             ("blocking", "no (O_NONBLOCK)" if info.get("nonblocking") else "yes"),
             ("ready", " ".join(self.ready.get(name, [])) or "-"),
         ]
-        info_view.update("\n".join(f"{k:<9} {v}" for k, v in rows))
+        text = "\n".join(f"{k:<9} {v}" for k, v in rows)
+        if text != self._info_text:  # an update lays the screen out again: a flood refreshes often
+            self._info_text = text
+            info_view.update(text)
 
     # -- views and sizes ------------------------------------------------------------
     def action_view(self, name: str) -> None:
@@ -1093,6 +1098,8 @@ class SockplayApp(App[int]):
         await asyncio.sleep(0.05)  # results and late events are posted just after a command ends
         while self.seen_seq < self.pg.journal.last_seq and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        while any(view.behind for view in self._socket_views()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # a view takes new calls at a bounded rate
         await asyncio.sleep(0.02)
 
 
