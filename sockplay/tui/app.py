@@ -8,6 +8,7 @@ the journal reaches the UI one batch at a time through a single message.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import sys
@@ -85,6 +86,7 @@ class JournalBatch(Message):
         self.last_seq = 0
         self.calls: list[Any] = []  # call events with Outcomes, oldest first, for SocketViews
         self.accept_ready: list[str] = []  # listeners that just became readable (auto-accept)
+        self.posted_at = 0.0  # time.monotonic() when the dispatcher posted it
         self.folded_reads: list[list[str]] = []  # reads folded in the System calls pane, by call
         self.reads_continue = False  # the first group continues the pane's last folded read
 
@@ -119,6 +121,9 @@ class CommandPending(Message):
 SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
+FREEZE_AFTER = 3.0  # seconds after mount: startup is done, what it built is taken out of full GC passes
+IDLE_PER_BUSY = 2.0  # after a batch, the UI gets twice the time it took with no batch (keys first)
+MAX_BATCH_GAP = 1.0  # seconds: however slow the machine, the panes move at least this often in a flood
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
 # Commands of these groups build what a session holds (sockets, options, queued data): a
 # recording starts with those that ran, in the order they finished, so a replay reaches the
@@ -344,6 +349,9 @@ class SockplayApp(App[int]):
         self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
         self._info_text = ""  # what the socket's info box shows now
+        self._frozen_gc = False  # gc.freeze() was called after startup (undone on unmount)
+        self._main_screen: Screen | None = None  # the screen with the panes (set on mount)
+        self._live_panes: tuple[PollPane, AncillaryPane, SyscallPane] | None = None
         self._execute = make_executor(self.pg)
         self.runner = CommandRunner(
             self._execute,
@@ -463,7 +471,9 @@ class SockplayApp(App[int]):
         self.repl.command_line.placeholder = self.repl_placeholder()
         self.show_live(self.live_pane)
         self.repl.command_line.focus()
-        self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
+        self._main_screen = self.screen
+        self._live_panes = (self.query_one(PollPane), self.query_one(AncillaryPane), self.query_one(SyscallPane))
+        self._unsubscribe = self.pg.journal.subscribe(self._on_journal, pace=self._journal_pace)
         self._start_watcher()
         for err in self.theme_errors:
             severity: SeverityLevel = "information" if isinstance(err, Notice) else "error"
@@ -471,6 +481,19 @@ class SockplayApp(App[int]):
         for err in self.config_notices:
             self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
+        self.set_timer(FREEZE_AFTER, self._freeze_startup)
+
+    def _freeze_startup(self) -> None:
+        """Take what startup built out of the garbage collector's full passes (gc.freeze).
+
+        The app's widgets, styles and modules live as long as it does, yet each full
+        collection walks them all: in a flood one comes every few seconds and stops
+        every thread for a quarter of a second on a loaded machine (keys included).
+        Frozen, they are skipped; on_unmount gives them back.
+        """
+        if self._running and not (self._closing or self._closed) and not self._frozen_gc:
+            gc.freeze()
+            self._frozen_gc = True
 
     def action_toggle_wire(self) -> None:
         """F4: the Wire pane in place of the Ancillary pane, or back."""
@@ -539,6 +562,9 @@ class SockplayApp(App[int]):
                 self.run_command(line, origin=f"{Path(path).name}:{lineno}", lineno=lineno)
 
     def on_unmount(self) -> None:
+        if self._frozen_gc:
+            gc.unfreeze()  # the widgets and what else startup built are collectable again
+            self._frozen_gc = False
         if self._unsubscribe:
             self._unsubscribe()
         self.runner.stop()
@@ -708,18 +734,22 @@ class SockplayApp(App[int]):
         self.run_command(msg.line)
 
     # -- journal → panes -------------------------------------------------------
-    def _on_journal(self, events: list[Any], missed: int) -> None:
-        """Dispatcher thread: format only what the panes will show, post ONE message.
+    def _journal_pace(self) -> None:
+        """Dispatcher thread, before it takes a batch from the journal.
 
         Backpressure keeps keys answered in a flood: one batch at a time is in the UI's
-        queue, and at most BATCHES_PER_SECOND are posted. Meanwhile the journal gathers
-        the next batch (what a pane cannot show is folded into its counter).
+        queue, at most BATCHES_PER_SECOND are posted, and after each the UI has time
+        for keys (_batch_shown). Meanwhile the journal gathers the next batch (what a
+        pane cannot show is folded into its counter).
         """
         if self._running and not (self._closing or self._closed):  # a closing app takes no batches
             self._ui_took_batch.wait(timeout=2.0)
         wait = self._next_batch_at - time.monotonic()
         if wait > 0:
             time.sleep(wait)
+
+    def _on_journal(self, events: list[Any], missed: int) -> None:
+        """Dispatcher thread: format only what the panes will show, post ONE message."""
         with self._journal_lock:
             self._ui_took_batch.clear()
             self._next_batch_at = time.monotonic() + 1 / BATCHES_PER_SECOND
@@ -804,6 +834,7 @@ class SockplayApp(App[int]):
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
         batch.calls = calls[-CALLS_PER_BATCH:]
+        batch.posted_at = time.monotonic()
         if self.auto_accept:
             batch.accept_ready = [
                 ev.sock for ev in events
@@ -815,17 +846,33 @@ class SockplayApp(App[int]):
         try:
             self._show_batch(msg)
         finally:
-            self._ui_took_batch.set()
+            if self._running and not (self._closing or self._closed):
+                self.call_after_refresh(self._batch_shown, msg.posted_at)
+            else:
+                self._ui_took_batch.set()
+
+    def _batch_shown(self, posted_at: float) -> None:
+        """The screen shows the batch: the next may come once the UI had time for keys.
+
+        What a batch cost the UI thread (from its posting to the refresh that shows
+        it, waits for the GIL included) is followed by IDLE_PER_BUSY times as long
+        without a batch, so keys are answered whatever a batch costs on this machine.
+        """
+        now = time.monotonic()
+        busy = now - posted_at
+        self._next_batch_at = max(self._next_batch_at, now + min(busy * IDLE_PER_BUSY, MAX_BATCH_GAP))
+        self._ui_took_batch.set()
 
     def _show_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
-        if not self.query(PollPane):
-            return  # a batch that arrives while the app is closing has nowhere to go
+        if self._live_panes is None or self._main_screen not in self.children:
+            return  # the app is closing (or a dialog is on top): the batch has nowhere to go
+        poll, anc, syscalls = self._live_panes
         with self.batch_update():
-            self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
-            self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
-            self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
-            self.query_one(SyscallPane).keep_folded(msg.folded_reads, msg.reads_continue)
+            poll.add_batch(msg.poll, msg.folded[0])
+            anc.add_batch(msg.anc, msg.folded[1])
+            syscalls.add_batch(msg.sys, msg.folded[2])
+            syscalls.keep_folded(msg.folded_reads, msg.reads_continue)
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.calls:
