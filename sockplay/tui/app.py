@@ -24,6 +24,8 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Event as TextualEvent
+from textual.events import Key, Paste
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -121,6 +123,7 @@ class CommandPending(Message):
 SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
+KEY_YIELD = 0.05  # seconds a count= loop stands aside after each key or paste
 FREEZE_AFTER = 3.0  # seconds after mount: startup is done, what it built is taken out of full GC passes
 IDLE_PER_BUSY = 2.0  # after a batch, the UI gets twice the time it took with no batch (keys first)
 MAX_BATCH_GAP = 1.0  # seconds: however slow the machine, the panes move at least this often in a flood
@@ -141,6 +144,11 @@ class Executors:
 
     def __call__(self, line: str, lineno: int = 1, origin: str = "") -> list[Result]:
         return (self.side if origin in SIDE_ORIGINS else self.main).run_line(line, lineno)
+
+    def key_arrived(self) -> None:
+        """A person typed: running count=N loops stand aside for KEY_YIELD seconds (the key shows first)."""
+        until = time.monotonic() + KEY_YIELD
+        self.main.yield_until = self.side.yield_until = until
 
     def cancel(self, reason: str) -> None:
         """Stop every count=N loop and sleep now running, after its current call."""
@@ -350,8 +358,10 @@ class SockplayApp(App[int]):
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
         self._info_text = ""  # what the socket's info box shows now
         self._frozen_gc = False  # gc.freeze() was called after startup (undone on unmount)
+        self._key_until = 0.0  # time.monotonic() until which a key just typed goes first
         self._main_screen: Screen | None = None  # the screen with the panes (set on mount)
         self._live_panes: tuple[PollPane, AncillaryPane, SyscallPane] | None = None
+        self._sockets_widget: SocketList | None = None
         self._execute = make_executor(self.pg)
         self.runner = CommandRunner(
             self._execute,
@@ -473,6 +483,7 @@ class SockplayApp(App[int]):
         self.repl.command_line.focus()
         self._main_screen = self.screen
         self._live_panes = (self.query_one(PollPane), self.query_one(AncillaryPane), self.query_one(SyscallPane))
+        self._sockets_widget = self.socket_list
         self._unsubscribe = self.pg.journal.subscribe(self._on_journal, pace=self._journal_pace)
         self._start_watcher()
         for err in self.theme_errors:
@@ -734,6 +745,13 @@ class SockplayApp(App[int]):
         self.run_command(msg.line)
 
     # -- journal → panes -------------------------------------------------------
+    async def on_event(self, event: TextualEvent) -> None:
+        if isinstance(event, (Key, Paste)) and not event.is_forwarded:
+            # keys first: a running count= loop and the next journal batch wait a moment
+            self._key_until = time.monotonic() + KEY_YIELD
+            self._execute.key_arrived()
+        await super().on_event(event)
+
     def _journal_pace(self) -> None:
         """Dispatcher thread, before it takes a batch from the journal.
 
@@ -744,9 +762,9 @@ class SockplayApp(App[int]):
         """
         if self._running and not (self._closing or self._closed):  # a closing app takes no batches
             self._ui_took_batch.wait(timeout=2.0)
-        wait = self._next_batch_at - time.monotonic()
+        wait = max(self._next_batch_at, self._key_until) - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            time.sleep(min(wait, MAX_BATCH_GAP))
 
     def _on_journal(self, events: list[Any], missed: int) -> None:
         """Dispatcher thread: format only what the panes will show, post ONE message."""
@@ -865,9 +883,11 @@ class SockplayApp(App[int]):
 
     def _show_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
-        if self._live_panes is None or self._main_screen not in self.children:
+        panes, table = self._live_panes, self._sockets_widget
+        if (panes is None or table is None or self._closing or self._closed or self._main_screen not in self.children
+                or not (table.is_attached and all(w.is_attached for w in panes))):
             return  # the app is closing (or a dialog is on top): the batch has nowhere to go
-        poll, anc, syscalls = self._live_panes
+        poll, anc, syscalls = panes
         with self.batch_update():
             poll.add_batch(msg.poll, msg.folded[0])
             anc.add_batch(msg.anc, msg.folded[1])

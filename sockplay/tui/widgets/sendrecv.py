@@ -699,6 +699,9 @@ class SendRecvPanel(SocketView, Vertical):
         self._title()
 
     def on_resize(self) -> None:
+        if self._view_stale and not self._view_hidden():
+            self._rebuild_view()  # the view had no room (a small terminal) and has some now
+            return
         width = self._view_width()
         if width != self._width:
             self._width = width
