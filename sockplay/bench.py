@@ -406,9 +406,7 @@ def bench_cli(args: Any) -> int:
     except ImportError:
         print("  ui key latency: not measured (sockplay.bench_ui is not in this build)")
     else:
-        u = bench_ui.ui_latency()
-        print(f"ui key latency median {u['median_ms']:.0f} ms (p90 {u['p90_ms']:.0f} ms, max {u['max_ms']:.0f} ms, "
-              f"{u['keys']} keys during a count= drain of a full-speed flood)")
+        print("\n".join(bench_ui.report()))
     if not r["decoded"] or r["leftover"]:
         print("  check failed: the last datagram was not decoded, or datagrams were left over")
         return 1

@@ -214,10 +214,12 @@ def _jsonable(v: Any) -> Any:
 class _Reader:
     """A cursor into the ring with its own delivery thread (a subscriber)."""
 
-    def __init__(self, journal: Journal, deliver: Callable[[list[Event], int], None], cap: int, name: str) -> None:
+    def __init__(self, journal: Journal, deliver: Callable[[list[Event], int], None], cap: int, name: str,
+                 pace: Callable[[], None] | None = None) -> None:
         self.journal = journal
         self.deliver = deliver
         self.cap = cap
+        self.pace = pace
         self.cursor = journal._seq  # the last seq this reader has seen
         self.wake = threading.Event()
         self.sleeping = False
@@ -241,12 +243,15 @@ class _Reader:
     def _run(self) -> None:
         j = self.journal
         while True:
+            if self.pace is not None:
+                self.pace()  # the subscriber is not ready yet: events gather in the ring meanwhile
             batch, missed = self.take()
             if batch or missed:
                 try:
                     self.deliver(batch, missed)
                 except Exception:  # noqa: BLE001 - a broken view must not kill the journal
                     pass
+                batch = []  # not held while sleeping: a batch's Events are garbage now
                 if self.stopped:
                     return
                 time.sleep(j._interval)  # let a batch gather: a few dozen deliveries a second at most
@@ -440,13 +445,17 @@ class Journal:
         return self._seq
 
     # -- subscribers -----------------------------------------------------------
-    def subscribe(self, fn: Subscriber, cap: int | None = None) -> Callable[[], None]:
+    def subscribe(self, fn: Subscriber, cap: int | None = None,
+                  pace: Callable[[], None] | None = None) -> Callable[[], None]:
         """Deliver new events to `fn(batch, missed)` from a thread of its own; returns unsubscribe.
 
         A batch holds at most `cap` events (the ring's cap by default); anything
         older that the subscriber did not get in time is counted in `missed`.
+        `pace()`, when given, is called on that thread before each batch is taken
+        and may block until the subscriber wants one (a UI taking batches at a
+        bounded rate): the events wait in the ring, not in a list of Events.
         """
-        r = _Reader(self, fn, cap or self.cap, "sockplay-journal-sub")
+        r = _Reader(self, fn, cap or self.cap, "sockplay-journal-sub", pace)
         self._add_reader(r)
 
         def unsubscribe() -> None:

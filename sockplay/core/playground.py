@@ -1032,6 +1032,10 @@ class Playground(BatchCalls):
                 reason = b.reason
             if n >= 0:
                 data, ancl, rflags, rawaddr = rb.result(n)
+                if not rflags and not bits & _MSG_TRUNC and self._wire is None and self._local.origin == USER:
+                    rec_out = self._recvmsg_record(s, name, data, ancl, rawaddr, size, anc, bits)
+                    if rec_out is not None:
+                        return rec_out
         if n < 0:
             self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
             self._interrupted(out, reason)
@@ -1079,6 +1083,38 @@ class Playground(BatchCalls):
         if w is not None:
             w.poke()
         return out
+
+    def _recvmsg_record(self, s: PlaySocket, name: str, data: bytes, ancl: list[tuple[int, int, bytes]],
+                        rawaddr: bytes, size: int, anc: int, bits: int) -> Outcome | None:
+        """Journal a plain recvmsg that could wait as a record, as the hot path does; None if not plain.
+
+        A flood drained from a blocking socket makes one call after another: as full
+        Events they would fill the journal with objects the garbage collector walks
+        on every full pass (a pause of the whole process, the app's keys included).
+        """
+        if not ancl:
+            kept: Any = ()
+            level = ctype = None
+        elif len(ancl) == 1:
+            level, ctype, kept = ancl[0]
+            if level == _SOL_SOCKET and (ctype == _SCM_RIGHTS or ctype == _SO_RXQ_OVFL):
+                return None  # fds to adopt now, a drop count to compare: decoded now
+        else:
+            level = ctype = None
+            kept = tuple(ancl)
+            if any(c[0] == _SOL_SOCKET and (c[1] == _SCM_RIGHTS or c[1] == _SO_RXQ_OVFL) for c in kept):
+                return None
+        d = s.__dict__
+        command = getattr(self._local, "command", None)
+        shape = d.get("_sp_shape")
+        if shape is None or shape[5] != size or shape[6] != anc or shape[7] != bits or shape[2] is not command:
+            shape = d["_sp_shape"] = ("recvmsg", name, command, s.fileno(), int(s.family), size, anc, bits)
+        addr = self._peer(s, rawaddr)[0] if rawaddr else None
+        rec = (_now(), _REC_RECVMSG, data, shape, addr or None, kept, level, ctype)
+        self.journal.add(rec, len(data))
+        if self._watcher is not None:
+            self._watcher.poke()
+        return Outcome.lazy(rec)
 
     @staticmethod
     def _stype(s: PlaySocket) -> int:

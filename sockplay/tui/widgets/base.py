@@ -25,5 +25,10 @@ class SocketView:
         """True while the view has work scheduled that will make calls (tests and screenshots wait)."""
         return False
 
+    @property
+    def behind(self) -> bool:
+        """True while the view holds calls it was given and has not shown yet (tests wait)."""
+        return False
+
     def journal_calls(self, events: list[Any]) -> None:
         """Call events from the latest journal batch, oldest first (`ev.sock`, `ev.outcome`)."""
