@@ -23,6 +23,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -162,8 +163,10 @@ class CommandRunner:
         done: Callable[[str, str, Any, bool], None],
         pending: Callable[[str], None],
         started: Callable[[str, str], None],
+        gate: threading.Event | None = None,
     ) -> None:
         self._execute = execute
+        self._gate = gate  # lines queue at once but start only once it is set (the app's first frame)
         self._started = started
         self._done = done
         self._pending = pending
@@ -214,6 +217,8 @@ class CommandRunner:
         self._queue.put(None)
 
     def _sequence(self) -> None:
+        if self._gate is not None:
+            self._gate.wait()
         while (item := self._queue.get()) is not None:
             if callable(item):
                 try:
@@ -344,11 +349,15 @@ class SockplayApp(App[int]):
         self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
         self._execute = make_executor(self.pg)
+        # The opening's lines are queued in on_mount but run once the first frame is drawn:
+        # the prompt shows (and takes keys, queued behind them) before the scene's calls compete for the GIL.
+        self.first_frame = threading.Event()
         self.runner = CommandRunner(
             self._execute,
             self._command_done,
             self._command_pending,
             self._command_started,
+            gate=self.first_frame,
         )
         self._load_themes()
         self.keymap: dict[str, str] = {}  # binding id -> keys, as the user's config rebinds them
@@ -431,7 +440,7 @@ class SockplayApp(App[int]):
                     with TabPane("Options", id="tab-options"):
                         yield OptionsForm(id="options-form")
                     with TabPane("Send/Recv", id="tab-sendrecv"):
-                        yield SendRecvPanel(id="sendrecv")
+                        yield Lazy(SendRecvPanel(id="sendrecv"))  # a hidden tab: mounted after the first frame
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
         with Vertical(id="live"):
@@ -470,6 +479,7 @@ class SockplayApp(App[int]):
         for err in self.config_notices:
             self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
+        self.call_after_refresh(self.first_frame.set)
 
     def action_toggle_wire(self) -> None:
         """F4: the Wire pane in place of the Ancillary pane, or back."""
@@ -697,9 +707,13 @@ class SockplayApp(App[int]):
             repl.result(prefix + text, kind)
 
     def on_command_started(self, msg: CommandStarted) -> None:
+        if not self.query(ReplPane):
+            return  # the app is closing (it may close before its opening lines have run)
         self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
 
     def on_command_pending(self, msg: CommandPending) -> None:
+        if not self.query(ReplPane):
+            return
         self.repl.result(f"… {msg.line} is still running in the background; keep typing.", "note")
 
     @on(CommandLine.Run)
@@ -853,6 +867,12 @@ class SockplayApp(App[int]):
                     mate = pairs.pop(name, None) if name else None
                     if mate is not None and pairs.get(mate) == name:
                         del pairs[mate]
+
+    def socket_view_mounted(self, view: SocketView) -> None:
+        """A per-socket view mounted (a hidden tab mounts after the first frame): show it the selection."""
+        self._views = None
+        if self.query(SocketList) and self.socket_list.selected is not None:
+            self._show_selected(self.socket_list.selected)
 
     def _socket_views(self) -> list[SocketView]:
         """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
