@@ -93,24 +93,28 @@ def tmux_prompt(runs: int = TMUX_RUNS, timeout: float = 60.0) -> dict[str, float
         return None
     walls: list[float] = []
     cpus: list[float] = []
-    for i in range(runs):
-        session = f"sockplay-bench-{os.getpid()}-{i}"
-        cmd = f"exec {sys.executable} -m sockplay"
-        t0 = time.perf_counter()
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
-        try:
-            pid = int(subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
-                                     capture_output=True, text=True, check=True).stdout.split()[0])
-            while time.perf_counter() - t0 < timeout:
-                pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
-                                      capture_output=True, text=True, check=False).stdout
-                if PROMPT_HINT in pane:
-                    walls.append(time.perf_counter() - t0)
-                    cpus.append(_proc_cpu(pid))
-                    break
-                time.sleep(0.01)
-        finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+    tmux = ["tmux", "-L", f"sockplay-bench-{os.getpid()}"]  # a server of its own: no one else's sessions
+    try:
+        for i in range(runs):
+            session = f"startup-{i}"
+            cmd = f"exec {sys.executable} -m sockplay"
+            t0 = time.perf_counter()
+            subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
+            try:
+                pid = int(subprocess.run([*tmux, "list-panes", "-t", session, "-F", "#{pane_pid}"],
+                                         capture_output=True, text=True, check=True).stdout.split()[0])
+                while time.perf_counter() - t0 < timeout:
+                    pane = subprocess.run([*tmux, "capture-pane", "-p", "-t", session],
+                                          capture_output=True, text=True, check=False).stdout
+                    if PROMPT_HINT in pane:
+                        walls.append(time.perf_counter() - t0)
+                        cpus.append(_proc_cpu(pid))
+                        break
+                    time.sleep(0.01)
+            finally:
+                subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True, check=False)
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)
     if not walls:
         return None
     return {"wall": min(walls), "cpu": min(cpus)}
