@@ -12,13 +12,19 @@ shared, so the least is the cost with the least interference):
   from launch until the REPL's prompt is drawn on the pane (capture-pane every
   10 ms), and the process's CPU time at that moment (from /proc).
 
-`python -m sockplay.bench_startup` prints them; `make bench` prints them too.
+`python -m sockplay.bench_startup` prints them; `make bench` prints them too. The
+file imports only the standard library and starts every process from an empty
+folder, so it also measures another tree of sockplay as it stands:
+`PYTHONPATH=/tmp/main python sockplay/bench_startup.py` (after `git archive main
+sockplay | tar -x -C /tmp/main` and `python -m compileall -q /tmp/main/sockplay`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -28,6 +34,15 @@ import time
 RUNS = 7
 TMUX_RUNS = 5
 PROMPT_HINT = "type a command"  # the REPL's placeholder: drawn once the prompt is on screen
+_nowhere: list[str] = []
+
+
+def nowhere() -> str:
+    """An empty folder for the children to start in: no sockplay there to shadow PYTHONPATH's."""
+    if not _nowhere:
+        _nowhere.append(tempfile.mkdtemp(prefix="sockplay-bench-cwd-"))
+        atexit.register(shutil.rmtree, _nowhere[0], True)
+    return _nowhere[0]
 
 APP_CHILD = """
 import asyncio, os
@@ -46,7 +61,7 @@ asyncio.run(main())
 
 def _child_cpu(argv: list[str]) -> float:
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(argv, capture_output=True, check=False)
+    subprocess.run(argv, capture_output=True, check=False, cwd=nowhere())
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
 
@@ -71,7 +86,8 @@ def app_first_screen(runs: int = RUNS) -> dict[str, float]:
     """Least CPU seconds to the app's first screen (headless), and to the end of its import."""
     best = (float("inf"), float("inf"))
     for _ in range(runs):
-        p = subprocess.run([sys.executable, "-c", APP_CHILD], capture_output=True, text=True, check=False)
+        p = subprocess.run([sys.executable, "-c", APP_CHILD], capture_output=True, text=True, check=False,
+                           cwd=nowhere())
         try:
             imported, screen = (float(x) for x in p.stdout.split()[:2])
         except ValueError:
@@ -94,12 +110,19 @@ def tmux_prompt(runs: int = TMUX_RUNS, timeout: float = 60.0) -> dict[str, float
     walls: list[float] = []
     cpus: list[float] = []
     tmux = ["tmux", "-L", f"sockplay-bench-{os.getpid()}"]  # a server of its own: no one else's sessions
+    # a session that outlives the runs keeps the server up: one that exits with its last session
+    # refuses the next new-session while it shuts down ("server exited unexpectedly")
+    subprocess.run([*tmux, "new-session", "-d", "-s", "keep", "sleep 3600"], check=True)
     try:
         for i in range(runs):
             session = f"startup-{i}"
-            cmd = f"exec {sys.executable} -m sockplay"
+            # a tmux server has its own environment: PYTHONPATH (another tree to measure) is passed on
+            pythonpath = os.environ.get("PYTHONPATH")
+            env = f"env PYTHONPATH={shlex.quote(pythonpath)} " if pythonpath else ""
+            cmd = f"exec {env}{shlex.quote(sys.executable)} -m sockplay"
             t0 = time.perf_counter()
-            subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", cmd], check=True)
+            subprocess.run([*tmux, "new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", nowhere(), cmd],
+                           check=True)
             try:
                 pid = int(subprocess.run([*tmux, "list-panes", "-t", session, "-F", "#{pane_pid}"],
                                          capture_output=True, text=True, check=True).stdout.split()[0])
