@@ -967,6 +967,9 @@ class SockplayApp(App[int]):
         view = BY_NAME.get(name)
         if view is None:
             return
+        if self.query(Lazy):  # a hidden tab is mounting (just after the first frame): go there once it is in
+            self.call_after_refresh(self.action_view, name)
+            return
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()  # from F1 or a dialog straight to the view
         # where sockets and detail cannot both show (a cramped lesson), the view picks which

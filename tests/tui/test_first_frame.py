@@ -59,3 +59,11 @@ async def test_keys_typed_before_the_scene_ran_run_after_it(make_app) -> None:
         assert await wait_for(lambda: any(
             ev.kind == "call" and ev.outcome is not None and ev.outcome.syscall.startswith("send")
             and ev.outcome.errno is None and ev.sock == "c1" for ev in app.pg.journal.snapshot()), 10)
+
+
+async def test_alt_d_at_once_reaches_the_send_box(make_app) -> None:
+    """The Send/Recv tab mounts after the first frame: its key pressed at once still lands in it."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("alt+d")
+        assert await wait_for(lambda: app.focused is not None and app.focused.id == "sr-data", 10)
