@@ -22,6 +22,7 @@ sockplay | tar -x -C /tmp/main` and `python -m compileall -q /tmp/main/sockplay`
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import resource
 import shlex
@@ -113,6 +114,8 @@ def tmux_prompt(runs: int = TMUX_RUNS, timeout: float = 60.0) -> dict[str, float
     # a session that outlives the runs keeps the server up: one that exits with its last session
     # refuses the next new-session while it shuts down ("server exited unexpectedly")
     subprocess.run([*tmux, "new-session", "-d", "-s", "keep", "sleep 3600"], check=True)
+    sock = subprocess.run([*tmux, "display-message", "-p", "#{socket_path}"],
+                          capture_output=True, text=True, check=False).stdout.strip()
     try:
         for i in range(runs):
             session = f"startup-{i}"
@@ -138,6 +141,9 @@ def tmux_prompt(runs: int = TMUX_RUNS, timeout: float = 60.0) -> dict[str, float
                 subprocess.run([*tmux, "kill-session", "-t", session], capture_output=True, check=False)
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)
+        if sock:
+            with contextlib.suppress(OSError):
+                os.unlink(sock)  # the killed server may leave its socket file behind
     if not walls:
         return None
     return {"wall": min(walls), "cpu": min(cpus)}
