@@ -308,30 +308,6 @@ def sink_cost(n: int = 20_000) -> tuple[float, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def startup() -> dict[str, float]:
-    """Least CPU seconds (user + system) of 7 runs: `sockplay run` on a three-line script, `import socket`."""
-    import resource
-
-    tmp = tempfile.mkdtemp(prefix="sockplay-bench-")
-    try:
-        script = os.path.join(tmp, "three.sp")
-        with open(script, "w") as f:
-            f.write("socketpair a b\nsend a hi\nrecv b 2\n")
-        out = {}
-        for label, argv in (("sockplay run", [sys.executable, "-m", "sockplay", "run", script]),
-                            ("import socket", [sys.executable, "-c", "import socket"])):
-            ts = []
-            for _ in range(7):
-                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                subprocess.run(argv, capture_output=True, check=False)
-                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                ts.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-            out[label] = min(ts)
-        return out
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 def _ratio(r: dict[str, Any], way: str, phase: str | None = None, base: str = "bare") -> float:
     phases = ("filling", "full") if phase is None else (phase,)
     t = sum(r["times"][(way, p)] for p in phases)
@@ -391,16 +367,15 @@ def bench_cli(args: Any) -> int:
     pc, bt = sink_cost()
     print(f"  with a JSONL sink open: per-call {pc:.2f}x, batch {bt:.2f}x (every event written, "
           "at most the last batch of lines lost on SIGKILL)")
-    st = startup()
     import importlib.util
 
     import sockplay.cli
+    from sockplay import bench_startup
 
     compiled = os.path.exists(importlib.util.cache_from_source(sockplay.cli.__file__))
     cached = ("present" if compiled else "absent and not written: every run compiles the modules"
               if sys.dont_write_bytecode else "written on first run")
-    print(f"  startup: `sockplay run` of a 3-line script {st['sockplay run'] * 1000:.0f} ms of CPU "
-          f"(python -c 'import socket': {st['import socket'] * 1000:.0f} ms; compiled bytecode {cached})")
+    print("\n".join(bench_startup.report(f"; compiled bytecode {cached}")))
     try:
         from sockplay import bench_ui
     except ImportError:

@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sockplay.core import (
     addresses,
@@ -52,7 +52,9 @@ from sockplay.core.outcome import APP, ENGINE, USER, Outcome
 from sockplay.core.outcome import HEAD as _HEAD
 from sockplay.core.sockets import NAME_RE, TCP_STATES, PlainFd, PlaySocket
 from sockplay.core.watcher import Watcher
-from sockplay.core.wire.capture import Capture
+
+if TYPE_CHECKING:
+    from sockplay.core.wire.capture import Capture  # loaded by the first `wire on`
 
 flags_mod = flags  # for methods whose `flags` parameter hides the module
 
@@ -1673,6 +1675,9 @@ class Playground(BatchCalls):
         Returns None when capturing, else why it cannot (no CAP_NET_RAW, ...).
         `pcap` also writes every captured packet to that file as it arrives.
         """
+        # packet capture (and BPF with it) loads with the first `wire on`
+        from sockplay.core.wire.capture import Capture
+
         for n in names:
             self.get(n)
         with self._lock:

@@ -26,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Event as TextualEvent
 from textual.events import Key, Paste
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -175,8 +176,10 @@ class CommandRunner:
         done: Callable[[str, str, Any, bool], None],
         pending: Callable[[str], None],
         started: Callable[[str, str], None],
+        gate: threading.Event | None = None,
     ) -> None:
         self._execute = execute
+        self._gate = gate  # lines queue at once but start only once it is set (the app's first frame)
         self._started = started
         self._done = done
         self._pending = pending
@@ -227,6 +230,8 @@ class CommandRunner:
         self._queue.put(None)
 
     def _sequence(self) -> None:
+        if self._gate is not None:
+            self._gate.wait()
         while (item := self._queue.get()) is not None:
             if callable(item):
                 try:
@@ -363,11 +368,15 @@ class SockplayApp(App[int]):
         self._live_panes: tuple[PollPane, AncillaryPane, SyscallPane] | None = None
         self._sockets_widget: SocketList | None = None
         self._execute = make_executor(self.pg)
+        # The opening's lines are queued in on_mount but run once the first frame is drawn:
+        # the prompt shows (and takes keys, queued behind them) before the scene's calls compete for the GIL.
+        self.first_frame = threading.Event()
         self.runner = CommandRunner(
             self._execute,
             self._command_done,
             self._command_pending,
             self._command_started,
+            gate=self.first_frame,
         )
         self._load_themes()
         self.keymap: dict[str, str] = {}  # binding id -> keys, as the user's config rebinds them
@@ -450,7 +459,7 @@ class SockplayApp(App[int]):
                     with TabPane("Options", id="tab-options"):
                         yield OptionsForm(id="options-form")
                     with TabPane("Send/Recv", id="tab-sendrecv"):
-                        yield SendRecvPanel(id="sendrecv")
+                        yield Lazy(SendRecvPanel(id="sendrecv"))  # a hidden tab: mounted after the first frame
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
         with Vertical(id="live"):
@@ -493,6 +502,7 @@ class SockplayApp(App[int]):
             self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
         self.set_timer(FREEZE_AFTER, self._freeze_startup)
+        self.call_after_refresh(self.first_frame.set)
 
     def _freeze_startup(self) -> None:
         """Take what startup built out of the garbage collector's full passes (gc.freeze).
@@ -735,9 +745,13 @@ class SockplayApp(App[int]):
             repl.result(prefix + text, kind)
 
     def on_command_started(self, msg: CommandStarted) -> None:
+        if not self.query(ReplPane):
+            return  # the app is closing (it may close before its opening lines have run)
         self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
 
     def on_command_pending(self, msg: CommandPending) -> None:
+        if not self.query(ReplPane):
+            return
         self.repl.result(f"… {msg.line} is still running in the background; keep typing.", "note")
 
     @on(CommandLine.Run)
@@ -922,6 +936,12 @@ class SockplayApp(App[int]):
                     if mate is not None and pairs.get(mate) == name:
                         del pairs[mate]
 
+    def socket_view_mounted(self, view: SocketView) -> None:
+        """A per-socket view mounted (a hidden tab mounts after the first frame): show it the selection."""
+        self._views = None
+        if self.query(SocketList) and self.socket_list.selected is not None:
+            self._show_selected(self.socket_list.selected)
+
     def _socket_views(self) -> list[SocketView]:
         """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
         if not self._views:
@@ -1018,6 +1038,9 @@ class SockplayApp(App[int]):
         """Go to a view by its name in views.VIEWS: show its tab, put the cursor where one types."""
         view = BY_NAME.get(name)
         if view is None:
+            return
+        if self.query(Lazy):  # a hidden tab is mounting (just after the first frame): go there once it is in
+            self.call_after_refresh(self.action_view, name)
             return
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()  # from F1 or a dialog straight to the view

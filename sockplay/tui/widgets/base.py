@@ -16,6 +16,12 @@ class SocketView:
 
     socket_name: str | None = None
 
+    def _on_mount(self, event: Any) -> None:
+        """Tell the app (Textual calls this beside the widget's own mount handlers)."""
+        hook = getattr(getattr(self, "app", None), "socket_view_mounted", None)
+        if callable(hook):
+            hook(self)
+
     def show_socket(self, name: str | None, info: dict[str, Any] | None) -> None:
         """The selection changed (or the selected socket's info did); `info` is Playground.info()."""
         self.socket_name = name
