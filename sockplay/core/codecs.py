@@ -281,7 +281,7 @@ def _enc_linger(v: Any) -> bytes:
             onoff, secs = 0, parse_int(tail or 0, "linger seconds")
         elif head in ("on", "1", "true", "yes"):
             onoff, secs = 1, parse_int(tail or 0, "linger seconds")
-        elif head.lstrip("-").isdigit():  # a raw l_onoff such as 7,5: the kernel stores any nonzero as 1
+        elif head.lstrip("-").isascii() and head.lstrip("-").isdigit():  # a raw l_onoff such as 7,5: the kernel stores any nonzero as 1
             onoff, secs = int(head), parse_int(tail or 0, "linger seconds")
         else:
             raise UsageError(f"linger {v!r}: expected on,SECONDS (on,0 resets on close) or off")
@@ -451,7 +451,7 @@ def _enc_mreqn(v: Any) -> bytes:
     for p in parts[1:]:
         if p.count(".") == 3:
             local = _ipv4(p, "local address")
-        elif p.isdigit() or p.lower().startswith("ifindex="):
+        elif (p.isascii() and p.isdigit()) or p.lower().startswith("ifindex="):
             ifindex = parse_int(p.lower().removeprefix("ifindex="), "interface index")
         else:
             try:
@@ -493,7 +493,7 @@ def _enc_txtime(v: Any) -> bytes:
     if isinstance(v, tuple | list) and len(v) == 2:
         return _pack("iI", parse_int(v[0], "clockid"), parse_int(v[1], "flags"), what="sock_txtime")
     words = [w.strip().lower() for w in str(v).split(",") if w.strip()]
-    if not words or (words[0] not in _CLOCKS and not words[0].isdigit()):
+    if not words or (words[0] not in _CLOCKS and not (words[0].isascii() and words[0].isdigit())):
         raise UsageError(f"txtime {v!r}: expected a clock ({', '.join(_CLOCKS)}) then optional flags "
                          f"({', '.join(_TXTIME_FLAGS)}), such as tai,deadline_mode")
     clock = _CLOCKS.get(words[0]) if words[0] in _CLOCKS else int(words[0])

@@ -426,7 +426,7 @@ class Playground(BatchCalls):
         self._check_name(name)
         fam = flags.lookup(family, flags.FAMILIES, "family")
         typ = flags.lookup(type, flags.TYPES, "type")
-        if isinstance(proto, str) and fam.name == "AF_PACKET" and not proto.isdigit():
+        if isinstance(proto, str) and fam.name == "AF_PACKET" and not (proto.isascii() and proto.isdigit()):
             proto_num, proto_name = socket.htons(0x0003), "htons(ETH_P_ALL)"
         else:
             pc = flags.lookup(proto if proto not in ("", None) else 0, flags.PROTOCOLS, "protocol")
