@@ -80,6 +80,42 @@ class Codec:
     help: str = ""
     read: Any = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encode", _guarded(self.name, self.encode, self.help))
+
+
+def _guarded(kind: str, enc: Any, help_text: str) -> Any:
+    """`enc`, except that whatever it cannot encode is a UsageError saying why (never a traceback).
+
+    The encoders check what they know of; this catches the rest of the class (a NUL
+    that a C library call refuses, a lone surrogate that is not UTF-8, a number a
+    struct field cannot hold) wherever it comes from: a script, a form field, the API.
+    """
+    if getattr(enc, "guarded", False):
+        return enc
+
+    def encode(value: Any) -> Any:
+        try:
+            return enc(value)
+        except UsageError:
+            raise
+        except (ValueError, OverflowError, struct.error, TypeError) as exc:
+            text = str(value) if not isinstance(value, bytes) else repr(value)
+            if isinstance(exc, UnicodeError):
+                why = "it is not text (bytes that are not UTF-8)"
+            elif "null" in str(exc).lower():
+                why = "it holds a NUL byte"
+            elif isinstance(exc, (OverflowError, struct.error)) or "range" in str(exc):
+                why = "a number in it does not fit its field"
+            else:
+                why = str(exc) or type(exc).__name__
+            shown = text[:60] + ("..." if len(text) > 60 else "")
+            raise UsageError(f"{kind} value {shown!r} cannot be sent: {why}"
+                             + (f"; expected {help_text}" if help_text else "")) from None
+
+    encode.guarded = True  # type: ignore[attr-defined]
+    return encode
+
 
 def _pack(fmt: str, *values: int, what: str = "value") -> bytes:
     try:
@@ -502,7 +538,7 @@ def _enc_txtime(v: Any) -> bytes:
         if w not in _TXTIME_FLAGS:
             raise UsageError(f"txtime flag {w!r}: expected {' or '.join(_TXTIME_FLAGS)}")
         flags |= _TXTIME_FLAGS[w]
-    return struct.pack("iI", clock, flags)
+    return _pack("iI", clock, flags, what="sock_txtime clockid and flags")
 
 
 def _dec_txtime(raw: bytes) -> dict[str, Any]:
