@@ -513,6 +513,8 @@ class SockplayApp(App[int]):
     # -- hooks for apps built on this one (lesson mode) -------------------------
     def welcome_lines(self) -> list[tuple[str, str]]:
         """What the REPL says once the opening commands ran: (text, kind) pairs. Override to change."""
+        if self.options.script and getattr(self, "_script_unread", False):
+            return [(f"nothing ran from {self.options.script}; the playground is empty (try: socketpair a b).", "info")]
         if self.options.script:
             return [(f"ran {self.options.script}: its sockets are open (ctrl+l for the REPL).", "info")]
         welcome = scene.EMPTY_WELCOME if self.options.empty else scene.WELCOME
@@ -548,6 +550,12 @@ class SockplayApp(App[int]):
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             self.repl.result(f"cannot read script {path}: {exc.strerror}", "error")
+            self._script_unread = True
+            return
+        except UnicodeDecodeError as exc:  # a binary file, or another encoding: say where, run nothing
+            self.repl.result(f"cannot run script {path}: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                             f"at offset {exc.start}); save it as UTF-8", "error")
+            self._script_unread = True
             return
         for lineno, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()

@@ -19,7 +19,7 @@ from sockplay.tui.guard import IGNORED_KEY, GuardedXTermParser, NotUTF8Input, re
 from sockplay.tui.themes import Notice, ThemeFileError, load_theme_file, load_themes
 
 from .conftest import SIZE
-from .pilot import repl_text, type_line, wait_for
+from .pilot import repl_text, rows, type_line, wait_for
 
 HOSTILE = ["\x1b[99999999999999~", "\x1b[1114112u", "\x1b[99999999999999u", "\x1b[1;5:99999999999999u",
            "\x1b[123456789012345678901234567890;1u"]
@@ -174,3 +174,33 @@ async def test_option_form_field_with_a_value_no_field_can_hold(make_app, sock: 
         await pilot.press("ctrl+l")
         await type_line(pilot, f"getsockopt {sock} SO_DOMAIN")
         assert await wait_for(lambda: "AF_INET" in repl_text(app).split(f"getsockopt {sock} SO_DOMAIN")[-1])
+
+
+async def test_a_script_that_is_not_utf8_is_refused_with_a_message(make_app, tmp_path: Path) -> None:
+    """`sockplay FILE.sp` with a Latin-1 byte ended the app on mount (UnicodeDecodeError)."""
+    script = tmp_path / "latin1.sp"
+    script.write_bytes(b'socketpair a b\nsend a "caf\xe9"\n')
+    app = make_app(script=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        def flat() -> str:  # long lines wrap in the pane
+            return " ".join(repl_text(app).split())
+
+        assert await wait_for(lambda: "not UTF-8 text (byte 0xe9 at offset 26)" in flat()), flat()
+        assert "nothing ran from" in flat() and "its sockets are open" not in flat()
+        await type_line(pilot, "socketpair x y")
+        assert await wait_for(lambda: "new socket x, y" in repl_text(app))
+
+
+async def test_a_script_of_hostile_lines_runs_to_its_end(make_app, tmp_path: Path) -> None:
+    """NUL, escape sequences, huge numbers, a value no field holds and a 100 KB line: each a located error."""
+    script = tmp_path / "hostile.sp"
+    script.write_text('socketpair a b\nsend a "\\0"\n\x1b[31m\nrecv b 99999999999999999999\n'
+                      "setsockopt a SO_TXTIME 4294967296\n" + "x" * 100_000 + "\nsend a done\n", encoding="utf-8")
+    app = make_app(script=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle(15)
+        await pilot.pause()
+        text = repl_text(app)
+        assert "bug in sockplay" not in text and "Traceback" not in text
+        assert "hostile.sp:7" in text and rows(app) == ["a", "b"]
