@@ -538,7 +538,7 @@ def _enc_txtime(v: Any) -> bytes:
         if w not in _TXTIME_FLAGS:
             raise UsageError(f"txtime flag {w!r}: expected {' or '.join(_TXTIME_FLAGS)}")
         flags |= _TXTIME_FLAGS[w]
-    return _pack("iI", clock, flags, what="sock_txtime clockid and flags")
+    return _pack("iI", int(clock or 0), flags, what="sock_txtime clockid and flags")
 
 
 def _dec_txtime(raw: bytes) -> dict[str, Any]:

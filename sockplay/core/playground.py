@@ -1745,7 +1745,7 @@ class _After:
         self._out.add_line(origin, line, before=False)
 
 
-_SOCKADDR_LEN = {socket.AF_INET: 16, socket.AF_INET6: 28}  # sizeof(sockaddr_in), sizeof(sockaddr_in6)
+_SOCKADDR_LEN: dict[int, int] = {int(socket.AF_INET): 16, int(socket.AF_INET6): 28}  # sizeof(sockaddr_in), sizeof(sockaddr_in6)
 
 
 def _optlen(c: codecs.Codec, out_len: int) -> str:
