@@ -97,9 +97,8 @@ def compare(jsonl: str, strace_text: str, window: int = 40) -> AppReport:
         if c.name in sc.POLLS:
             if any(i in user for _, i in _INODE.findall(c.text)):
                 (stream if c.tid in does_more else polls).append(c)
-        elif c.name in CREATE:
-            if any(i in user for _, i in _created(c)):
-                stream.append(c)
+        elif c.name in CREATE and any(i in user for _, i in _created(c)):
+            stream.append(c)
         elif _inode_of(c) in user:
             stream.append(c)
     taken = [False] * len(stream)

@@ -76,3 +76,15 @@ def test_comparer_finds_an_invented_line() -> None:
                   'sendto(8, "hi", 2, MSG_DONTWAIT, NULL, 0) = 2')
     rep = appcmp.compare(ours, STRACE)
     assert rep.unmatched == ['sendto(8, "hi", 2, MSG_DONTWAIT, NULL, 0) = 2']
+
+
+def test_comparer_matches_a_failed_accept_on_a_user_socket() -> None:
+    """An interrupted accept creates no socket: it is still a call on the listener (the fd it names)."""
+    strace = STRACE + ("20 accept4(8<socket:[3]>, 0x7f, [128], SOCK_CLOEXEC) = ? ERESTARTSYS "
+                       "(To be restarted if SA_RESTART is set)\n")
+    ours = _jsonl("socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, [8, 9]) = 0",
+                  'sendto(8, "hi", 2, 0, NULL, 0) = 2', "close(8) = 0",
+                  "socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, IPPROTO_IP) = 8",
+                  "accept4(8, 0x..., [128], SOCK_CLOEXEC) = -1 EINTR (Interrupted system call)")
+    rep = appcmp.compare(ours, strace)
+    assert rep.matched == rep.compared == 5, rep.detail()
