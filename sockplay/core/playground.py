@@ -1677,8 +1677,9 @@ class Playground(BatchCalls):
         Family, type, blocking mode, a bound address and the peer a connect or accept
         gave are remembered. What is not (an address the kernel chose, the TCP state)
         is asked with getsockname / getsockopt TCP_INFO: traced on `out` when given
-        (the `sockets` command), left out with `ask=False`. The TUI's socket list asks
-        without a trace (its own reads for display; see README).
+        (the `sockets` command), left out with `ask=False`. A caller that asks without
+        `out` makes calls no trace shows: the TUI's socket list takes `ask=False` and
+        reads the rest through `describe()` as marked [app] calls.
         """
         obj = self.sockets.get(name)
         if obj is None:
