@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import socket
 import sys
 import threading
 import time
@@ -64,7 +65,9 @@ PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and s
 # ---------------------------------------------------------------------------- messages
 CALLS_PER_BATCH = 200  # the newest call events handed to SocketViews per batch
 LIST_READ_GAP = 0.5  # seconds between two of the socket list's own reads (addresses the kernel chose, TCP states)
-LIST_READ = "the socket list's read"  # the command text of those reads (the pane's folded line names it)
+LIST_READ = "the socket list's read"  # the command text of those reads
+# the option form's getsockopt, the socket list's getsockname and TCP_INFO, folded (README: "[app]")
+READS_LABEL = "[app] reads for the views (o opens)"
 
 
 class KernelRead(Message):
@@ -798,30 +801,15 @@ class SockplayApp(App[int]):
             if run:
                 lines = [line for e in run for line in syscall_lines(e, fz)]
                 if not continues:
-                    if run[0].command == LIST_READ:
-                        socks = sorted({str(r.get("name")) for e in run for r in (e.outcome.value or [])
-                                        if isinstance(r, dict)})
-                        sys.append(f"[app] the socket list read {', '.join(socks) or '?'} (getsockname, "
-                                   "TCP_INFO: addresses the kernel chose, TCP states; o opens)")
-                    else:
-                        sys.append(f"[app] the option form read {', '.join(sorted({e.sock for e in run if e.sock})) or '?'}'s "
-                                   "options (getsockopt; o opens)")
+                    # one label whatever the mix: which view read first depends on timing, the line must not
+                    sys.append(READS_LABEL)
                 folded_reads.append(lines)
                 run.clear()
                 self._reads_open = at_end
-                self._reads_open_list = run_is_list
             continues = False
 
-        run_is_list = False
-        if continues and getattr(self, "_reads_open_list", False) != any(
-                e.command == LIST_READ for e in want_sys[-1:]):
-            continues = continues_first = False  # the open run was of the other kind: a new folded line
         for ev in reversed(want_sys):
             if ev.kind == "call" and ev.outcome is not None and getattr(ev.outcome, "origin", "user") == "app":
-                is_list = ev.command == LIST_READ
-                if run and is_list != run_is_list:
-                    flush_reads(False)
-                run_is_list = is_list
                 run.append(ev)
                 continue
             flush_reads(False)
@@ -870,7 +858,8 @@ class SockplayApp(App[int]):
             if msg.calls:
                 self._learn_pairs(msg.calls)
             if msg.ready or msg.sockets_changed:
-                self.refresh_sockets()
+                # a TCP socket's readiness moving may be its state moving (a FIN, a reset): worth a read
+                self.refresh_sockets(ask=msg.sockets_changed or any(self._tcp(n) for n in msg.ready))
             if msg.ready:
                 self.ready_signal.publish(self.ready)
             if msg.calls:
@@ -930,6 +919,11 @@ class SockplayApp(App[int]):
                     info["state"] = seen["state"]
             infos.append(info)
         return infos
+
+    def _tcp(self, name: str) -> bool:
+        obj = self.pg.sockets.get(name)
+        return getattr(obj, "type", None) == socket.SOCK_STREAM and getattr(obj, "family", None) in (
+            socket.AF_INET, socket.AF_INET6)
 
     @staticmethod
     def _needs_kernel(info: dict[str, Any]) -> bool:
@@ -1202,7 +1196,7 @@ class SockplayApp(App[int]):
             # everything ran, or what still runs is blocked in the engine (a pending recv);
             # and no view has calls scheduled (the option form reads values after a short delay)
             r = self.runner
-            if any(view.busy for view in self._socket_views()) or self._asking:
+            if any(view.busy for view in self._socket_views()) or self._asking or self._ask_timer is not None:
                 return False
             return r.idle or (r.queued == 0 and bool(self.pg.pending()))
 
