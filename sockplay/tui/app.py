@@ -858,8 +858,10 @@ class SockplayApp(App[int]):
             if msg.calls:
                 self._learn_pairs(msg.calls)
             if msg.ready or msg.sockets_changed:
-                # a TCP socket's readiness moving may be its state moving (a FIN, a reset): worth a read
-                self.refresh_sockets(ask=msg.sockets_changed or any(self._tcp(n) for n in msg.ready))
+                # a TCP socket's readiness moving may be its state moving (a FIN, a reset): worth a read,
+                # except in a frozen app (snapshots), where only your calls may decide where reads land
+                moved = not self.frozen and any(self._tcp(n) for n in msg.ready)
+                self.refresh_sockets(ask=msg.sockets_changed or moved)
             if msg.ready:
                 self.ready_signal.publish(self.ready)
             if msg.calls:
