@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sockplay.core import (
     addresses,
@@ -52,7 +52,9 @@ from sockplay.core.outcome import APP, ENGINE, USER, Outcome
 from sockplay.core.outcome import HEAD as _HEAD
 from sockplay.core.sockets import NAME_RE, TCP_STATES, PlainFd, PlaySocket
 from sockplay.core.watcher import Watcher
-from sockplay.core.wire.capture import Capture
+
+if TYPE_CHECKING:
+    from sockplay.core.wire.capture import Capture  # loaded by the first `wire on`
 
 flags_mod = flags  # for methods whose `flags` parameter hides the module
 
@@ -128,6 +130,18 @@ def _tv_text(raw: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
+@contextlib.contextmanager
+def _python_sockaddr(family: int, sa: Any) -> Iterator[None]:
+    """Python's socket module checks an address of a family libc.py does not pack before any syscall:
+    its refusal (a TypeError, ValueError or OverflowError) is a usage error, not a call."""
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError) as exc:
+        fam = flags.const_name(family, flags.FAMILIES)
+        raise UsageError(f"{sa!r} is not an address an {fam} socket takes ({exc}); "
+                         "give another socket of the same family by name, or its address as a tuple") from None
+
+
 class Playground(BatchCalls):
     """Holds named sockets and makes real syscalls on them."""
 
@@ -150,6 +164,7 @@ class Playground(BatchCalls):
         self.pid = os.getpid()
         self._watcher: Watcher | None = None
         self._wire: Capture | None = None  # the packet capture, while `wire on`
+        self._wire_kept: Capture | None = None  # the last one, after `wire off` too: its packets decode when read
         self._sig_seen: dict[str, int] = {}
         if threading.current_thread() is threading.main_thread():
             signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
@@ -314,6 +329,11 @@ class Playground(BatchCalls):
                     )
                 if family == socket.AF_INET and other.family == socket.AF_INET6:
                     raise UsageError(f"{addr!r} has an IPv6 address; an AF_INET socket cannot reach it")
+                if not libc.supported(int(other.family)) and other.local is None:
+                    raise UsageError(
+                        f"{addr!r} is a {flags.const_name(int(other.family), flags.FAMILIES)} socket; sockplay reads "
+                        "back addresses of inet, inet6 and unix sockets only, so name one of those"
+                    )
                 try:
                     local = self._local_address(other, out)
                 except OSError as exc:
@@ -561,7 +581,8 @@ class Playground(BatchCalls):
             length = len(raw)
         else:
             try:
-                s.bind(sa)
+                with _python_sockaddr(fam, sa):
+                    s.bind(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -625,7 +646,8 @@ class Playground(BatchCalls):
         else:
             reason = ""
             try:
-                s.connect(sa)
+                with _python_sockaddr(fam, sa):
+                    s.connect(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -733,7 +755,8 @@ class Playground(BatchCalls):
         payload = self._data(data)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (addr is None and timeout is None and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None and libc.supported(int(s.family))):
+                and self._local.origin == USER and libc.supported(int(s.family))
+                and (self._wire is None or name in self._wire.table.current)):
             # The hot path, as in recvmsg: a send that cannot wait is Python's one sendto(2) with no
             # address; a whole send is journaled as a record (records.SEND).
             try:
@@ -790,7 +813,8 @@ class Playground(BatchCalls):
                     n, err = libc.sendto(fd, payload, bits, raw)
         else:
             try:
-                n, err = s.sendto(payload, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendto(payload, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         if n < 0:
@@ -831,7 +855,7 @@ class Playground(BatchCalls):
         size = limits.recv_size(size)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None):
+                and self._local.origin == USER):
             # The hot path, as in recvmsg: one recv(2)/recvfrom(2) that cannot wait, journaled as a
             # record (records.RECV) when it succeeds.
             try:
@@ -928,7 +952,7 @@ class Playground(BatchCalls):
         if type(anc) is not int or not 0 <= anc <= _MAX_ANC:
             anc = limits.anc_size(anc)
         bits = 0 if flags is None else _bits(flags)
-        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT) and self._wire is None:
+        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT):
             # The hot path (a drained flood): the call cannot wait, so Python's own recvmsg is
             # exactly one recvmsg(2) with these flags. A plain result is journaled as a record
             # (records.RECVMSG) and decoded only when read; anything else goes on below.
@@ -1013,6 +1037,10 @@ class Playground(BatchCalls):
                 reason = b.reason
             if n >= 0:
                 data, ancl, rflags, rawaddr = rb.result(n)
+                if not rflags and not bits & _MSG_TRUNC and self._wire is None and self._local.origin == USER:
+                    rec_out = self._recvmsg_record(s, name, data, ancl, rawaddr, size, anc, bits)
+                    if rec_out is not None:
+                        return rec_out
         if n < 0:
             self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
             self._interrupted(out, reason)
@@ -1060,6 +1088,38 @@ class Playground(BatchCalls):
         if w is not None:
             w.poke()
         return out
+
+    def _recvmsg_record(self, s: PlaySocket, name: str, data: bytes, ancl: list[tuple[int, int, bytes]],
+                        rawaddr: bytes, size: int, anc: int, bits: int) -> Outcome | None:
+        """Journal a plain recvmsg that could wait as a record, as the hot path does; None if not plain.
+
+        A flood drained from a blocking socket makes one call after another: as full
+        Events they would fill the journal with objects the garbage collector walks
+        on every full pass (a pause of the whole process, the app's keys included).
+        """
+        if not ancl:
+            kept: Any = ()
+            level = ctype = None
+        elif len(ancl) == 1:
+            level, ctype, kept = ancl[0]
+            if level == _SOL_SOCKET and (ctype == _SCM_RIGHTS or ctype == _SO_RXQ_OVFL):
+                return None  # fds to adopt now, a drop count to compare: decoded now
+        else:
+            level = ctype = None
+            kept = tuple(ancl)
+            if any(c[0] == _SOL_SOCKET and (c[1] == _SCM_RIGHTS or c[1] == _SO_RXQ_OVFL) for c in kept):
+                return None
+        d = s.__dict__
+        command = getattr(self._local, "command", None)
+        shape = d.get("_sp_shape")
+        if shape is None or shape[5] != size or shape[6] != anc or shape[7] != bits or shape[2] is not command:
+            shape = d["_sp_shape"] = ("recvmsg", name, command, s.fileno(), int(s.family), size, anc, bits)
+        addr = self._peer(s, rawaddr)[0] if rawaddr else None
+        rec = (_now(), _REC_RECVMSG, data, shape, addr or None, kept, level, ctype)
+        self.journal.add(rec, len(data))
+        if self._watcher is not None:
+            self._watcher.poke()
+        return Outcome.lazy(rec)
 
     @staticmethod
     def _stype(s: PlaySocket) -> int:
@@ -1126,7 +1186,8 @@ class Playground(BatchCalls):
             self._wire.before_send(name, sa, fam)
         if sa is not None and not libc.supported(fam):
             try:
-                n, err = s.sendmsg([payload], anc, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendmsg([payload], anc, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         else:
@@ -1618,10 +1679,14 @@ class Playground(BatchCalls):
         Returns None when capturing, else why it cannot (no CAP_NET_RAW, ...).
         `pcap` also writes every captured packet to that file as it arrives.
         """
+        # packet capture (and BPF with it) loads with the first `wire on`
+        from sockplay.core.wire.capture import Capture
+
         for n in names:
             self.get(n)
         with self._lock:
             cap = self._wire or Capture(self)
+            self._wire_kept = cap
         cap.watch(list(names))
         if pcap:
             cap.add_writer(pcap)

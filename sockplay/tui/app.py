@@ -8,6 +8,7 @@ the journal reaches the UI one batch at a time through a single message.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import socket
@@ -24,6 +25,9 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Event as TextualEvent
+from textual.events import Key, Paste
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -98,6 +102,7 @@ class JournalBatch(Message):
         self.last_seq = 0
         self.calls: list[Any] = []  # call events with Outcomes, oldest first, for SocketViews
         self.accept_ready: list[str] = []  # listeners that just became readable (auto-accept)
+        self.posted_at = 0.0  # time.monotonic() when the dispatcher posted it
         self.folded_reads: list[list[str]] = []  # reads folded in the System calls pane, by call
         self.reads_continue = False  # the first group continues the pane's last folded read
 
@@ -132,6 +137,10 @@ class CommandPending(Message):
 SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
+KEY_YIELD = 0.05  # seconds a count= loop stands aside after each key or paste
+FREEZE_AFTER = 3.0  # seconds after mount: startup is done, what it built is taken out of full GC passes
+IDLE_PER_BUSY = 2.0  # after a batch, the UI gets twice the time it took with no batch (keys first)
+MAX_BATCH_GAP = 1.0  # seconds: however slow the machine, the panes move at least this often in a flood
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
 # Commands of these groups build what a session holds (sockets, options, queued data): a
 # recording starts with those that ran, in the order they finished, so a replay reaches the
@@ -149,6 +158,11 @@ class Executors:
 
     def __call__(self, line: str, lineno: int = 1, origin: str = "") -> list[Result]:
         return (self.side if origin in SIDE_ORIGINS else self.main).run_line(line, lineno)
+
+    def key_arrived(self) -> None:
+        """A person typed: running count=N loops stand aside for KEY_YIELD seconds (the key shows first)."""
+        until = time.monotonic() + KEY_YIELD
+        self.main.yield_until = self.side.yield_until = until
 
     def cancel(self, reason: str) -> None:
         """Stop every count=N loop and sleep now running, after its current call."""
@@ -175,8 +189,10 @@ class CommandRunner:
         done: Callable[[str, str, Any, bool], None],
         pending: Callable[[str], None],
         started: Callable[[str, str], None],
+        gate: threading.Event | None = None,
     ) -> None:
         self._execute = execute
+        self._gate = gate  # lines queue at once but start only once it is set (the app's first frame)
         self._started = started
         self._done = done
         self._pending = pending
@@ -227,6 +243,8 @@ class CommandRunner:
         self._queue.put(None)
 
     def _sequence(self) -> None:
+        if self._gate is not None:
+            self._gate.wait()
         while (item := self._queue.get()) is not None:
             if callable(item):
                 try:
@@ -363,12 +381,22 @@ class SockplayApp(App[int]):
         self._ui_took_batch.set()
         self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
+        self._info_text = ""  # what the socket's info box shows now
+        self._frozen_gc = False  # gc.freeze() was called after startup (undone on unmount)
+        self._key_until = 0.0  # time.monotonic() until which a key just typed goes first
+        self._main_screen: Screen | None = None  # the screen with the panes (set on mount)
+        self._live_panes: tuple[PollPane, AncillaryPane, SyscallPane] | None = None
+        self._sockets_widget: SocketList | None = None
         self._execute = make_executor(self.pg)
+        # The opening's lines are queued in on_mount but run once the first frame is drawn:
+        # the prompt shows (and takes keys, queued behind them) before the scene's calls compete for the GIL.
+        self.first_frame = threading.Event()
         self.runner = CommandRunner(
             self._execute,
             self._command_done,
             self._command_pending,
             self._command_started,
+            gate=self.first_frame,
         )
         self._load_themes()
         self.keymap: dict[str, str] = {}  # binding id -> keys, as the user's config rebinds them
@@ -451,7 +479,7 @@ class SockplayApp(App[int]):
                     with TabPane("Options", id="tab-options"):
                         yield OptionsForm(id="options-form")
                     with TabPane("Send/Recv", id="tab-sendrecv"):
-                        yield SendRecvPanel(id="sendrecv")
+                        yield Lazy(SendRecvPanel(id="sendrecv"))  # a hidden tab: mounted after the first frame
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
         with Vertical(id="live"):
@@ -482,7 +510,10 @@ class SockplayApp(App[int]):
         self.repl.command_line.placeholder = self.repl_placeholder()
         self.show_live(self.live_pane)
         self.repl.command_line.focus()
-        self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
+        self._main_screen = self.screen
+        self._live_panes = (self.query_one(PollPane), self.query_one(AncillaryPane), self.query_one(SyscallPane))
+        self._sockets_widget = self.socket_list
+        self._unsubscribe = self.pg.journal.subscribe(self._on_journal, pace=self._journal_pace)
         self._start_watcher()
         for err in self.theme_errors:
             severity: SeverityLevel = "information" if isinstance(err, Notice) else "error"
@@ -490,6 +521,20 @@ class SockplayApp(App[int]):
         for err in self.config_notices:
             self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
+        self.set_timer(FREEZE_AFTER, self._freeze_startup)
+        self.call_after_refresh(self.first_frame.set)
+
+    def _freeze_startup(self) -> None:
+        """Take what startup built out of the garbage collector's full passes (gc.freeze).
+
+        The app's widgets, styles and modules live as long as it does, yet each full
+        collection walks them all: in a flood one comes every few seconds and stops
+        every thread for a quarter of a second on a loaded machine (keys included).
+        Frozen, they are skipped; on_unmount gives them back.
+        """
+        if self._running and not (self._closing or self._closed) and not self._frozen_gc:
+            gc.freeze()
+            self._frozen_gc = True
 
     def action_toggle_wire(self) -> None:
         """F4: the Wire pane in place of the Ancillary pane, or back."""
@@ -566,6 +611,9 @@ class SockplayApp(App[int]):
                 self.run_command(line, origin=f"{Path(path).name}:{lineno}", lineno=lineno)
 
     def on_unmount(self) -> None:
+        if self._frozen_gc:
+            gc.unfreeze()  # the widgets and what else startup built are collectable again
+            self._frozen_gc = False
         if self._unsubscribe:
             self._unsubscribe()
         self.runner.stop()
@@ -725,9 +773,13 @@ class SockplayApp(App[int]):
             repl.result(prefix + text, kind)
 
     def on_command_started(self, msg: CommandStarted) -> None:
+        if not self.query(ReplPane):
+            return  # the app is closing (it may close before its opening lines have run)
         self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
 
     def on_command_pending(self, msg: CommandPending) -> None:
+        if not self.query(ReplPane):
+            return
         self.repl.result(f"… {msg.line} is still running in the background; keep typing.", "note")
 
     @on(CommandLine.Run)
@@ -735,18 +787,29 @@ class SockplayApp(App[int]):
         self.run_command(msg.line)
 
     # -- journal → panes -------------------------------------------------------
-    def _on_journal(self, events: list[Any], missed: int) -> None:
-        """Dispatcher thread: format only what the panes will show, post ONE message.
+    async def on_event(self, event: TextualEvent) -> None:
+        if isinstance(event, (Key, Paste)) and not event.is_forwarded:
+            # keys first: a running count= loop and the next journal batch wait a moment
+            self._key_until = time.monotonic() + KEY_YIELD
+            self._execute.key_arrived()
+        await super().on_event(event)
+
+    def _journal_pace(self) -> None:
+        """Dispatcher thread, before it takes a batch from the journal.
 
         Backpressure keeps keys answered in a flood: one batch at a time is in the UI's
-        queue, and at most BATCHES_PER_SECOND are posted. Meanwhile the journal gathers
-        the next batch (what a pane cannot show is folded into its counter).
+        queue, at most BATCHES_PER_SECOND are posted, and after each the UI has time
+        for keys (_batch_shown). Meanwhile the journal gathers the next batch (what a
+        pane cannot show is folded into its counter).
         """
         if self._running and not (self._closing or self._closed):  # a closing app takes no batches
             self._ui_took_batch.wait(timeout=2.0)
-        wait = self._next_batch_at - time.monotonic()
+        wait = max(self._next_batch_at, self._key_until) - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            time.sleep(min(wait, MAX_BATCH_GAP))
+
+    def _on_journal(self, events: list[Any], missed: int) -> None:
+        """Dispatcher thread: format only what the panes will show, post ONE message."""
         with self._journal_lock:
             self._ui_took_batch.clear()
             self._next_batch_at = time.monotonic() + 1 / BATCHES_PER_SECOND
@@ -831,6 +894,7 @@ class SockplayApp(App[int]):
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
         batch.calls = calls[-CALLS_PER_BATCH:]
+        batch.posted_at = time.monotonic()
         if self.auto_accept:
             batch.accept_ready = [
                 ev.sock for ev in events
@@ -842,17 +906,35 @@ class SockplayApp(App[int]):
         try:
             self._show_batch(msg)
         finally:
-            self._ui_took_batch.set()
+            if self._running and not (self._closing or self._closed):
+                self.call_after_refresh(self._batch_shown, msg.posted_at)
+            else:
+                self._ui_took_batch.set()
+
+    def _batch_shown(self, posted_at: float) -> None:
+        """The screen shows the batch: the next may come once the UI had time for keys.
+
+        What a batch cost the UI thread (from its posting to the refresh that shows
+        it, waits for the GIL included) is followed by IDLE_PER_BUSY times as long
+        without a batch, so keys are answered whatever a batch costs on this machine.
+        """
+        now = time.monotonic()
+        busy = now - posted_at
+        self._next_batch_at = max(self._next_batch_at, now + min(busy * IDLE_PER_BUSY, MAX_BATCH_GAP))
+        self._ui_took_batch.set()
 
     def _show_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
-        if not self.query(PollPane):
-            return  # a batch that arrives while the app is closing has nowhere to go
+        panes, table = self._live_panes, self._sockets_widget
+        if (panes is None or table is None or self._closing or self._closed or self._main_screen not in self.children
+                or not (table.is_attached and all(w.is_attached for w in panes))):
+            return  # the app is closing (or a dialog is on top): the batch has nowhere to go
+        poll, anc, syscalls = panes
         with self.batch_update():
-            self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
-            self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
-            self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
-            self.query_one(SyscallPane).keep_folded(msg.folded_reads, msg.reads_continue)
+            poll.add_batch(msg.poll, msg.folded[0])
+            anc.add_batch(msg.anc, msg.folded[1])
+            syscalls.add_batch(msg.sys, msg.folded[2])
+            syscalls.keep_folded(msg.folded_reads, msg.reads_continue)
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.calls:
@@ -884,6 +966,12 @@ class SockplayApp(App[int]):
                     mate = pairs.pop(name, None) if name else None
                     if mate is not None and pairs.get(mate) == name:
                         del pairs[mate]
+
+    def socket_view_mounted(self, view: SocketView) -> None:
+        """A per-socket view mounted (a hidden tab mounts after the first frame): show it the selection."""
+        self._views = None
+        if self.query(SocketList) and self.socket_list.selected is not None:
+            self._show_selected(self.socket_list.selected)
 
     def _socket_views(self) -> list[SocketView]:
         """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
@@ -1018,7 +1106,8 @@ class SockplayApp(App[int]):
         info_view = self.query_one("#info", Static)
         if name is None:
             detail.border_title = "no socket selected"
-            info_view.update("No sockets. Try: socketpair a b")
+            self._info_text = "No sockets. Try: socketpair a b"
+            info_view.update(self._info_text)
             for view in self._socket_views():
                 view.show_socket(None, None)
             return
@@ -1053,13 +1142,19 @@ class SockplayApp(App[int]):
             ("blocking", "no (O_NONBLOCK)" if info.get("nonblocking") else "yes"),
             ("ready", " ".join(self.ready.get(name, [])) or "-"),
         ]
-        info_view.update("\n".join(f"{k:<9} {v}" for k, v in rows))
+        text = "\n".join(f"{k:<9} {v}" for k, v in rows)
+        if text != self._info_text:  # an update lays the screen out again: a flood refreshes often
+            self._info_text = text
+            info_view.update(text)
 
     # -- views and sizes ------------------------------------------------------------
     def action_view(self, name: str) -> None:
         """Go to a view by its name in views.VIEWS: show its tab, put the cursor where one types."""
         view = BY_NAME.get(name)
         if view is None:
+            return
+        if self.query(Lazy):  # a hidden tab is mounting (just after the first frame): go there once it is in
+            self.call_after_refresh(self.action_view, name)
             return
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()  # from F1 or a dialog straight to the view
@@ -1207,6 +1302,8 @@ class SockplayApp(App[int]):
         await asyncio.sleep(0.05)  # results and late events are posted just after a command ends
         while self.seen_seq < self.pg.journal.last_seq and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        while any(view.behind for view in self._socket_views()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # a view takes new calls at a bounded rate
         await asyncio.sleep(0.02)
 
 

@@ -218,3 +218,30 @@ def test_setsockopt_with_a_value_no_field_can_hold(pg: Playground, option: str, 
     pg.socket("u", "inet", "dgram")
     usage(pg.setsockopt, "u", option, value, match=words)
     assert pg.getsockopt("u", "SO_TYPE").value == "SOCK_DGRAM"  # and it goes on
+
+
+# ---- families libc.py does not pack (netlink, packet) ----------------------------------------
+
+
+def test_a_netlink_socket_named_as_its_own_address_is_a_usage_error(pg: Playground) -> None:
+    """Hypothesis found `bind c c` on AF_NETLINK raising TypeError from Python's socket module."""
+    pg.socket("c", "netlink", "dgram")
+    msg = usage(pg.bind, "c", "c", match="reads back addresses of inet, inet6 and unix sockets only")
+    assert "AF_NETLINK" in msg
+    assert [e.kind for e in pg.journal.snapshot() if e.sock == "c"] == ["call"]  # the socket() alone: no getsockname
+
+
+@pytest.mark.parametrize("addr", [b"\x10\x00", ("x",), ("x", 0)])
+def test_a_malformed_netlink_address_is_a_usage_error_before_any_syscall(pg: Playground, addr: object) -> None:
+    pg.socket("c", "netlink", "dgram")
+    before = pg.journal.last_seq
+    usage(pg.bind, "c", addr, match="AF_NETLINK socket takes|netlink address is|pid")
+    usage(pg.connect, "c", addr, match="AF_NETLINK socket takes|netlink address is|pid")
+    assert pg.journal.last_seq == before
+
+
+def test_a_netlink_pid_beyond_32_bits_is_refused_not_truncated(pg: Playground) -> None:
+    """Python's socket module would pack 2**40 as 0 and the bind would succeed on another address."""
+    pg.socket("c", "netlink", "dgram")
+    usage(pg.bind, "c", (2**40, 0), match="pid")
+    usage(pg.bind, "c", (0, -1), match="groups")
