@@ -163,13 +163,12 @@ async def test_option_form_field_with_a_value_no_field_can_hold(make_app, sock: 
         row = form.group.by_name[option]
         form.scroll_to_widget(row, animate=False)
         row.control.focus()
-        await pilot.pause()
-        assert app.focused is row.control
+        assert await wait_for(lambda: app.focused is row.control)
         row.control.value = value  # as a paste leaves it
         await pilot.press("enter")
         await app.settle()
-        await pilot.pause()
-        assert "not sent" in row.detail_text and words in row.detail_text, row.detail_text
+        assert await wait_for(lambda: "not sent" in row.detail_text, timeout=10), row.detail_text
+        assert words in row.detail_text, row.detail_text
         assert f"setsockopt {sock} {option}" not in repl_text(app)
         await pilot.press("ctrl+l")
         await type_line(pilot, f"getsockopt {sock} SO_DOMAIN")
