@@ -52,7 +52,7 @@ def _byte_count(text: str) -> int:
     t = text.strip().lower().removesuffix("b")
     mult = units.get(t[-1:], 1)
     num = t[:-1] if t[-1:] in units else t
-    if not num.isdigit():
+    if not (num.isascii() and num.isdigit()):  # '²'.isdigit() is True, yet int('²') raises
         raise argparse.ArgumentTypeError(f"{text!r} is not a byte count; expected a whole number such as 65536, 64M or 1G")
     return int(num) * mult
 

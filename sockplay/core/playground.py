@@ -297,7 +297,8 @@ class Playground(BatchCalls):
         sa = libc.unpack_sockaddr(raw, fam)
         if out is not None:
             text, length = addresses.strace_sockaddr(sa, fam)
-            out.add_line(ENGINE, trace.call("getsockname", [str(fd), text, f"[{len(raw)}]"], 0, None),
+            out.add_line(ENGINE, trace.call("getsockname", [str(fd), text, f"[{libc.SOCKADDR_MAX} => {len(raw)}]"], 0,
+                                            None),
                          before=out.ret is None)
         return sa
 
@@ -446,7 +447,7 @@ class Playground(BatchCalls):
         self._check_name(name)
         fam = flags.lookup(family, flags.FAMILIES, "family")
         typ = flags.lookup(type, flags.TYPES, "type")
-        if isinstance(proto, str) and fam.name == "AF_PACKET" and not proto.isdigit():
+        if isinstance(proto, str) and fam.name == "AF_PACKET" and not (proto.isascii() and proto.isdigit()):
             proto_num, proto_name = socket.htons(0x0003), "htons(ETH_P_ALL)"
         else:
             pc = flags.lookup(proto if proto not in ("", None) else 0, flags.PROTOCOLS, "protocol")
@@ -513,7 +514,9 @@ class Playground(BatchCalls):
         fam_name = flags.const_name(family, flags.FAMILIES)
         shown = "{sa_family=AF_UNIX}" if family == socket.AF_UNIX and kw.get("origin") == "socketpair" else (
             f"{{sa_family={fam_name}, ...}}")
-        out.add_line(ENGINE, trace.call("getsockname", [str(fd), shown, f"[{libc.SOCKADDR_MAX}]"], 0, None))
+        known = 2 if shown == "{sa_family=AF_UNIX}" else _SOCKADDR_LEN.get(family)
+        ln = f"[{libc.SOCKADDR_MAX} => {known}]" if known else f"[{libc.SOCKADDR_MAX}]"
+        out.add_line(ENGINE, trace.call("getsockname", [str(fd), shown, ln], 0, None))
         return obj
 
     def adopt_fd(self, fd: int, name: str | None = None, origin: str = "scm_rights", prefix: str = "r",
@@ -1293,7 +1296,8 @@ class Playground(BatchCalls):
                                                     -1, errnos.name_of(exc.errno or E.EIO)))
                 else:
                     shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
-                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, shown, f"[{ln}]"], 0, None))
+                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, shown, _optlen(c, ln)], 0,
+                                                    None))
                     with contextlib.suppress(OSError, UsageError, struct.error, ValueError):
                         out.value = c.decode(raw)
                     if row.level_number == _SOL_SOCKET and row.number in _TIMEO_NAMES and isinstance(raw, bytes):
@@ -1336,7 +1340,7 @@ class Playground(BatchCalls):
         out.ret = 0
         out.value = c.decode(raw)
         shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
-        out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, shown, f"[{length}]"], 0, None)
+        out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, shown, _optlen(c, length)], 0, None)
         return self._emit(out)
 
     # ------------------------------------------------------------------ teardown
@@ -1738,8 +1742,9 @@ class Playground(BatchCalls):
         Family, type, blocking mode, a bound address and the peer a connect or accept
         gave are remembered. What is not (an address the kernel chose, the TCP state)
         is asked with getsockname / getsockopt TCP_INFO: traced on `out` when given
-        (the `sockets` command), left out with `ask=False`. The TUI's socket list asks
-        without a trace (its own reads for display; see README).
+        (the `sockets` command), left out with `ask=False`. A caller that asks without
+        `out` makes calls no trace shows: the TUI's socket list takes `ask=False` and
+        reads the rest through `describe()` as marked [app] calls.
         """
         obj = self.sockets.get(name)
         if obj is None:
@@ -1806,6 +1811,17 @@ class _After:
         self._out.add_line(origin, line, before=False)
 
 
+_SOCKADDR_LEN: dict[int, int] = {int(socket.AF_INET): 16, int(socket.AF_INET6): 28}  # sizeof(sockaddr_in), sizeof(sockaddr_in6)
+
+
+def _optlen(c: codecs.Codec, out_len: int) -> str:
+    """getsockopt's optlen as strace shows it: `[16 => 3]` when the kernel wrote less than the buffer."""
+    in_len = c.size or 4
+    if c.read is not None or out_len == in_len:  # SO_GET_FILTER counts instructions; SO_PEERNAME is sized exactly
+        return f"[{out_len}]"
+    return f"[{in_len} => {out_len}]"
+
+
 def _const_text(opt: int, val: int) -> str:
     """SO_DOMAIN/SO_TYPE/SO_PROTOCOL values as strace names them."""
     table = {_SO_DOMAIN: flags.FAMILIES, _SO_TYPE: flags.TYPES, _SO_PROTOCOL: flags.PROTOCOLS}.get(opt)
@@ -1835,12 +1851,18 @@ def _sent_cmsg(level: int, typ: int, raw: bytes) -> dict[str, Any]:
 
 def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: Sequence[tuple[int, int, bytes]],
             rflags: int, sent: bool = False) -> str:
-    """The struct msghdr as strace prints it."""
+    """The struct msghdr as strace prints it.
+
+    A received one had a name buffer of SOCKADDR_MAX bytes (strace: `msg_namelen=128 => 16`,
+    and `msg_name=0x..., msg_namelen=128 => 0` when the kernel gave no address).
+    """
     if sa:
         text, length = addresses.strace_sockaddr(sa, fam)
-        name = f"msg_name={text}, msg_namelen={length}"
-    else:
+        name = f"msg_name={text}, msg_namelen={length if sent else f'{libc.SOCKADDR_MAX} => {length}'}"
+    elif sent:
         name = "msg_name=NULL, msg_namelen=0"
+    else:
+        name = f"msg_name=0x..., msg_namelen={libc.SOCKADDR_MAX} => 0"
     iov = f"msg_iov=[{{iov_base={trace.string(data)}, iov_len={iov_len}}}], msg_iovlen=1"
     if anc:
         ctl = f"msg_control={cmsg.strace_control(anc)}, msg_controllen={cmsg.space(anc)}"

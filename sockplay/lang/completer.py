@@ -370,7 +370,7 @@ def _fits(word: str, kind: str) -> bool:
     """Could `word` be an argument of `kind`? Used to skip optional arguments left out."""
     w = word.lower()
     if kind in ("size", "int", "ms"):
-        return w[:1].isdigit() or w[:1] == "-"
+        return (w[:1].isascii() and w[:1].isdigit()) or w[:1] == "-"
     if kind in ("flags", "proto", "sockflag", "family", "type", "how", "fcntlop", "field", "wireop"):
         vocab = {v.lower() for v in commands.vocabulary(kind)}
         if kind == "flags":

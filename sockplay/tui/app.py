@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import socket
 import sys
 import threading
 import time
@@ -67,6 +68,18 @@ PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and s
 
 # ---------------------------------------------------------------------------- messages
 CALLS_PER_BATCH = 200  # the newest call events handed to SocketViews per batch
+LIST_READ_GAP = 0.5  # seconds between two of the socket list's own reads (addresses the kernel chose, TCP states)
+LIST_READ = "the socket list's read"  # the command text of those reads
+# the option form's getsockopt, the socket list's getsockname and TCP_INFO, folded (README: "[app]")
+READS_LABEL = "[app] reads for the views (o opens)"
+
+
+class KernelRead(Message):
+    """The socket list's traced read finished: its rows (addresses the kernel chose, TCP states)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
 
 
 class JournalBatch(Message):
@@ -343,6 +356,13 @@ class SockplayApp(App[int]):
         self.auto_accept: set[str] = set()
         self._initial_select: str | None = None
         self._views: list[SocketView] | None = None  # the SocketView widgets (they never change)  # selected once it appears (the scene's c1)
+        # What the socket list last read from the kernel, by name: (fd, info). The list itself never
+        # calls the kernel on the UI thread; its reads run as traced [app] calls (see ask_kernel).
+        self._asked: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._asking = False  # one socket-list read at a time
+        self._ask_again = False  # something changed while one ran: read once more after it
+        self._next_ask_at = 0.0
+        self._ask_timer: Any = None
         if self.options.history_file is not None:
             self.options.extra.setdefault("history_file", str(self.options.history_file))  # listeners whose connections are accepted as they arrive
         self.theme_specs: dict[str, ThemeSpec] = {}
@@ -541,6 +561,8 @@ class SockplayApp(App[int]):
     # -- hooks for apps built on this one (lesson mode) -------------------------
     def welcome_lines(self) -> list[tuple[str, str]]:
         """What the REPL says once the opening commands ran: (text, kind) pairs. Override to change."""
+        if self.options.script and getattr(self, "_script_unread", False):
+            return [(f"nothing ran from {self.options.script}; the playground is empty (try: socketpair a b).", "info")]
         if self.options.script:
             return [(f"ran {self.options.script}: its sockets are open (ctrl+l for the REPL).", "info")]
         welcome = scene.EMPTY_WELCOME if self.options.empty else scene.WELCOME
@@ -576,6 +598,12 @@ class SockplayApp(App[int]):
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             self.repl.result(f"cannot read script {path}: {exc.strerror}", "error")
+            self._script_unread = True
+            return
+        except UnicodeDecodeError as exc:  # a binary file, or another encoding: say where, run nothing
+            self.repl.result(f"cannot run script {path}: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                             f"at offset {exc.start}); save it as UTF-8", "error")
+            self._script_unread = True
             return
         for lineno, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
@@ -810,7 +838,7 @@ class SockplayApp(App[int]):
             elif kind == "pending" and (ev.command or "").endswith(" &"):
                 continue  # a relay's pump waits before every chunk: its calls say enough
             elif kind in ("call", "pending", "signal", "note", "lib"):
-                changed = changed or kind == "call"
+                changed = changed or (kind == "call" and getattr(ev.outcome, "origin", "user") != "app")
                 if len(want_sys) < cap:
                     want_sys.append(ev)
                 else:
@@ -836,8 +864,8 @@ class SockplayApp(App[int]):
             if run:
                 lines = [line for e in run for line in syscall_lines(e, fz)]
                 if not continues:
-                    sys.append(f"[app] the option form read {', '.join(sorted({e.sock for e in run if e.sock})) or '?'}'s "
-                               "options (getsockopt; o opens)")
+                    # one label whatever the mix: which view read first depends on timing, the line must not
+                    sys.append(READS_LABEL)
                 folded_reads.append(lines)
                 run.clear()
                 self._reads_open = at_end
@@ -912,7 +940,10 @@ class SockplayApp(App[int]):
             if msg.calls:
                 self._learn_pairs(msg.calls)
             if msg.ready or msg.sockets_changed:
-                self.refresh_sockets()
+                # a TCP socket's readiness moving may be its state moving (a FIN, a reset): worth a read,
+                # except in a frozen app (snapshots), where only your calls may decide where reads land
+                moved = not self.frozen and any(self._tcp(n) for n in msg.ready)
+                self.refresh_sockets(ask=msg.sockets_changed or moved)
             if msg.ready:
                 self.ready_signal.publish(self.ready)
             if msg.calls:
@@ -958,20 +989,103 @@ class SockplayApp(App[int]):
             self.auto_accept.discard(name)
 
     def socket_infos(self) -> list[dict[str, Any]]:
+        """The list's rows: what the engine remembers, plus what the list's last traced read saw.
+
+        No syscall here: this runs on the UI thread, and every call on a user's socket must
+        be in the trace. What the engine cannot remember (an address the kernel chose, a TCP
+        state) comes from `ask_kernel`'s [app] reads.
+        """
         infos = []
         for name in list(self.pg.sockets):
             try:
-                infos.append(self.pg.info(name))
+                info = self.pg.info(name, ask=False)
             except (UsageError, OSError, ValueError):
                 continue  # closed between listing and asking
+            fd, seen = self._asked.get(name, (-1, {}))
+            if seen and fd == info.get("fd") and info.get("kind") == "socket" and info.get("fd", -1) >= 0:
+                if not info.get("local") and seen.get("local"):
+                    info["local"] = seen["local"]
+                if seen.get("state") and info.get("state") != "LISTEN":
+                    info["state"] = seen["state"]
+            infos.append(info)
         return infos
 
-    def refresh_sockets(self) -> None:
+    def _tcp(self, name: str) -> bool:
+        obj = self.pg.sockets.get(name)
+        return getattr(obj, "type", None) == socket.SOCK_STREAM and getattr(obj, "family", None) in (
+            socket.AF_INET, socket.AF_INET6)
+
+    @staticmethod
+    def _needs_kernel(info: dict[str, Any]) -> bool:
+        """Would the list need the kernel for this row (an address it chose, a TCP state)?"""
+        if info.get("kind") != "socket" or info.get("fd", -1) < 0:
+            return False
+        tcp = info.get("type") == "SOCK_STREAM" and info.get("family") in ("AF_INET", "AF_INET6")
+        return tcp or not info.get("local")
+
+    def ask_kernel(self) -> None:
+        """Read what the list cannot remember, as the app's own traced calls (`[app]` lines).
+
+        One `sockets` read (getsockname where the kernel chose the address, getsockopt
+        TCP_INFO for TCP states) on the command thread, after what was typed before it
+        (so where it lands in the trace does not depend on timing); at most one every
+        LIST_READ_GAP seconds. The System calls pane folds it into one line `o` opens.
+        """
+        if self._asking:
+            self._ask_again = True
+            return
+        if self._closing or self._closed or not self.is_running:
+            return
+        wait = self._next_ask_at - time.monotonic()
+        if wait > 0:
+            if self._ask_timer is None:
+                self._ask_timer = self.set_timer(wait, self._ask_after_gap)
+            return
+        names = [i["name"] for i in self.socket_infos() if self._needs_kernel(i)]
+        if not names:
+            return
+        self._asking, self._ask_again = True, False
+        pg = self.pg
+
+        def read() -> None:
+            rows: list[dict[str, Any]] = []
+            try:
+                alive = [n for n in names if n in pg.sockets]
+                if alive:
+                    with pg.command_context(LIST_READ), pg.app_context():
+                        rows = list(pg.describe(alive).value or [])
+            except Exception:  # noqa: BLE001 - a socket closed meanwhile: the next read sees it gone
+                rows = []
+            finally:
+                self._next_ask_at = time.monotonic() + LIST_READ_GAP
+                self.post_message(KernelRead(rows))
+
+        self.observe(read)
+
+    def _ask_after_gap(self) -> None:
+        self._ask_timer = None
+        self.ask_kernel()
+
+    def on_kernel_read(self, msg: KernelRead) -> None:
+        self._asking = False
+        for row in msg.rows:
+            self._asked[row["name"]] = (row.get("fd", -1), row)
+        if msg.rows and self.query(SocketList):
+            self.refresh_sockets(ask=False)
+        if self._ask_again:
+            self.ask_kernel()
+
+    def refresh_sockets(self, ask: bool = True) -> None:
+        """Redraw the list from what the engine remembers; `ask`: then read what it cannot (traced)."""
         self.freezer.learn(self.pg.sockets)
         infos = self.socket_infos()
         names = {i["name"] for i in infos}
         for gone in [n for n in self.ready if n not in names]:
             del self.ready[gone]
+        for gone in [n for n in self._asked if n not in names]:
+            del self._asked[gone]
+        if ask:
+            self.ask_kernel()
         table = self.socket_list
         table.ready_style = f"bold {self.current_theme.success or 'green'}"
         table.update_rows(infos, self.ready, self.freezer)
@@ -1179,7 +1293,7 @@ class SockplayApp(App[int]):
             # everything ran, or what still runs is blocked in the engine (a pending recv);
             # and no view has calls scheduled (the option form reads values after a short delay)
             r = self.runner
-            if any(view.busy for view in self._socket_views()):
+            if any(view.busy for view in self._socket_views()) or self._asking or self._ask_timer is not None:
                 return False
             return r.idle or (r.queued == 0 and bool(self.pg.pending()))
 
