@@ -11,7 +11,11 @@ machine load:
 - batch     `Playground.recvmsg("rx", 2048, count=N)`: recvmmsg, 1,024 a call,
             every datagram still an Event of its own;
 - C         a recvmsg loop and a recvmmsg loop compiled at bench time (when a
-            C compiler is found): the kernel's own cost, the floor.
+            C compiler is found): the kernel's own cost, the floor;
+- ... wire  bare, per-call and batch again, on a second playground with its
+            packet capture on (`wire on`, which captures that flood), in the
+            same turns: `ratio per-call with wire` and `ratio batch with wire`
+            are to that playground's own bare loop.
 
 Times are the draining thread's CPU time (user + system), so other processes
 on a loaded machine do not count. The ring filling (the collector still walks
@@ -151,36 +155,69 @@ def _batch(pg: Playground, n: int) -> int:
     return len(batch.recv(pg, "rx", "recvmsg", 2048, 0, 256, n))
 
 
-def run(count: int) -> dict[str, Any]:
-    """Drain `count` datagrams by each way, in alternating chunks; CPU seconds per way and phase."""
+WIRE_WAYS = ("bare", "per-call", "batch")  # measured a second time on a playground with its capture on
+
+
+def run(count: int, wire: bool = True) -> dict[str, Any]:
+    """Drain `count` datagrams by each way, in alternating chunks; CPU seconds per way and phase.
+
+    With `wire`, a second playground with its packet capture on (`wire on`) gets
+    its own socket and flood, and the bare loop, per-call and batch ways are run
+    on it too ("bare wire", ...), in the same turns: its ratios are to its own
+    bare loop, under the same machine load as the ones without capture.
+    """
     pg = Playground()
+    pgw: Playground | None = None
     tmp = tempfile.mkdtemp(prefix="sockplay-bench-")
     try:
         rx, tx = _setup(pg)
         fd = rx.fileno()
-        recvmsg = rx.recvmsg
+        lanes: dict[str, tuple[Playground, socket.socket, socket.socket]] = {}
+        wire_why = None
+        if wire:
+            pgw = Playground()
+            rxw, txw = _setup(pgw)
+            wire_why = pgw.wire_on()
+            if wire_why is None:
+                lanes = {f"{w} wire": (pgw, rxw, txw) for w in WIRE_WAYS}
 
-        def bare(n: int) -> int:
-            for _ in range(n):
-                recvmsg(2048, 256)
-            return n
+        def bare_of(sock: socket.socket) -> Callable[[int], int]:
+            recvmsg = sock.recvmsg
 
-        ways: dict[str, Callable[[int], int]] = {"bare": bare, "per-call": lambda n: _percall(pg, n),
+            def bare(n: int) -> int:
+                for _ in range(n):
+                    recvmsg(2048, 256)
+                return n
+
+            return bare
+
+        ways: dict[str, Callable[[int], int]] = {"bare": bare_of(rx), "per-call": lambda n: _percall(pg, n),
                                                  "batch": lambda n: _batch(pg, n)}
         for name, fn in _c_drains(tmp).items():
             ways[name] = partial(fn, fd)
+        if lanes:
+            pw = lanes["bare wire"][0]
+            ways["bare wire"] = bare_of(lanes["bare wire"][1])
+            ways["per-call wire"] = lambda n: _percall(pw, n)
+            ways["batch wire"] = lambda n: _batch(pw, n)
         times = {(w, ph): 0.0 for w in ways for ph in ("filling", "full")}
         counts = dict.fromkeys(times, 0)
         gcs = _GcClock()
         gc.callbacks.append(gcs)
         gc_time = dict.fromkeys(ways, 0.0)
+        floods = {"plain": 0.0, "wire": 0.0}  # the sender's CPU: loopback delivers (and taps) in its context
+        sent = {"plain": 0, "wire": 0}
         done, turn = 0, 0
         order = list(ways)
         while done < count:
             n = min(CHUNK, count - done)
-            phase = "filling" if len(pg.journal) < pg.journal.cap else "full"
             for w in order[turn % len(order):] + order[: turn % len(order)]:
-                _flood(tx, n)
+                wpg, _, wtx = lanes.get(w, (pg, rx, tx))
+                phase = "filling" if len(wpg.journal) < wpg.journal.cap else "full"
+                f0 = _clock()
+                _flood(wtx, n)
+                floods["wire" if w in lanes else "plain"] += _clock() - f0
+                sent["wire" if w in lanes else "plain"] += n
                 gcs.total, gcs.on = 0.0, True
                 t0 = _clock()
                 got = ways[w](n)
@@ -191,14 +228,25 @@ def run(count: int) -> dict[str, Any]:
             done += n
             turn += 1
         gc.callbacks.remove(gcs)
-        last = pg.journal.snapshot()[-1].outcome
+        last = pg.journal.since(pg.journal.last_seq - 1)[-1].outcome
         ok = last is not None and last.data == PAYLOAD and bool(last.cmsgs) and last.cmsgs[0]["name"] == "SO_TIMESTAMP"
         leftover = pg.ioctl("rx", "SIOCINQ").value
+        wire_stats: dict[str, Any] = {}
+        if lanes and pgw is not None:
+            leftover += pgw.ioctl("rx", "SIOCINQ").value
+            pgw.wire_off()  # waits for the last block, so every packet is counted
+            cap = pgw._wire_kept
+            if cap is not None:
+                wire_stats = {"packets": cap.packets, "dropped": cap.dropped, "passed": cap.passed, "cpu": cap.cpu}
+            lanes["bare wire"][2].close()
         tx.close()
         return {"times": times, "counts": counts, "gc": gc_time, "ways": list(ways), "decoded": ok,
-                "leftover": leftover}
+                "leftover": leftover, "wire_skipped": wire_why, "wire": wire_stats,
+                "flood_us": {k: floods[k] / sent[k] * 1e6 for k in floods if sent[k]}}
     finally:
         pg.close_all()
+        if pgw is not None:
+            pgw.close_all()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -260,63 +308,10 @@ def sink_cost(n: int = 20_000) -> tuple[float, float]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def wire_cost(n: int = 50_000) -> dict[str, Any]:
-    """per-call with the packet capture on (`wire on`), against the bare loop, same socket, alternating."""
-    pg = Playground()
-    try:
-        rx, tx = _setup(pg)
-        if not hasattr(pg, "wire_on"):
-            return {"skipped": "this build has no packet capture"}
-        why = pg.wire_on()
-        if why is not None:
-            return {"skipped": why}
-        recvmsg = rx.recvmsg
-        t = {"bare": 0.0, "per-call": 0.0}
-        for i in range(max(1, n // 5000)):
-            for w in ("bare", "per-call") if i % 2 else ("per-call", "bare"):
-                _flood(tx, 5000)
-                t0 = _clock()
-                if w == "bare":
-                    for _ in range(5000):
-                        recvmsg(2048, 256)
-                else:
-                    _percall(pg, 5000)
-                t[w] += _clock() - t0
-        st = pg.wire_status()
-        tx.close()
-        return {"ratio": t["per-call"] / t["bare"], "packets": st.get("packets", 0), "cpu": st.get("cpu", 0.0)}
-    finally:
-        pg.close_all()
-
-
-def startup() -> dict[str, float]:
-    """Least CPU seconds (user + system) of 7 runs: `sockplay run` on a three-line script, `import socket`."""
-    import resource
-
-    tmp = tempfile.mkdtemp(prefix="sockplay-bench-")
-    try:
-        script = os.path.join(tmp, "three.sp")
-        with open(script, "w") as f:
-            f.write("socketpair a b\nsend a hi\nrecv b 2\n")
-        out = {}
-        for label, argv in (("sockplay run", [sys.executable, "-m", "sockplay", "run", script]),
-                            ("import socket", [sys.executable, "-c", "import socket"])):
-            ts = []
-            for _ in range(7):
-                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                subprocess.run(argv, capture_output=True, check=False)
-                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                ts.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-            out[label] = min(ts)
-        return out
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _ratio(r: dict[str, Any], way: str, phase: str | None = None) -> float:
+def _ratio(r: dict[str, Any], way: str, phase: str | None = None, base: str = "bare") -> float:
     phases = ("filling", "full") if phase is None else (phase,)
     t = sum(r["times"][(way, p)] for p in phases)
-    b = sum(r["times"][("bare", p)] for p in phases)
+    b = sum(r["times"][(base, p)] for p in phases)
     return t / b if b else float("nan")
 
 
@@ -331,14 +326,34 @@ def bench_cli(args: Any) -> int:
         t = r["times"][(w, "filling")] + r["times"][(w, "full")]
         per = t / n * 1e6 if n else float("nan")
         extra = ""
-        if w != "bare":
-            extra = (f"  {_ratio(r, w):.2f}x  (ring filling {_ratio(r, w, 'filling'):.2f}x, "
-                     f"ring full {_ratio(r, w, 'full'):.2f}x; collector {r['gc'][w]:.3f} s)")
-        print(f"  {w:<11} {t:7.3f} s  {per:6.2f} us/datagram{extra}")
+        base = "bare wire" if w.endswith(" wire") and w != "bare wire" else "bare"
+        if w == "bare wire":  # its phases follow the other playground's ring: only the whole run compares
+            extra = f"  {_ratio(r, w):.2f}x  (of the bare loop without capture)"
+        elif w != "bare":
+            extra = (f"  {_ratio(r, w, base=base):.2f}x  (ring filling {_ratio(r, w, 'filling', base):.2f}x, "
+                     f"ring full {_ratio(r, w, 'full', base):.2f}x; collector {r['gc'][w]:.3f} s)")
+        print(f"  {w:<13} {t:7.3f} s  {per:6.2f} us/datagram{extra}")
     if not any(w.startswith("C ") for w in r["ways"]):
         print("  C limit     not measured: no C compiler (cc or gcc) on this machine")
     print(f"ratio per-call {_ratio(r, 'per-call'):.2f}x")
     print(f"ratio batch {_ratio(r, 'batch'):.2f}x")
+    if "bare wire" in r["ways"]:
+        wst = r["wire"]
+        packets = wst.get("packets", 0)
+        per = f", {wst['cpu'] * 1e6 / packets:.2f} us of the capture thread's CPU a packet" if packets else ""
+        lost = f", {wst['dropped']:,} lost (ring full)" if wst.get("dropped") else ""
+        print(f"ratio per-call with wire {_ratio(r, 'per-call wire', base='bare wire'):.2f}x")
+        print(f"ratio batch with wire {_ratio(r, 'batch wire', base='bare wire'):.2f}x")
+        print(f"  with wire on (a second playground capturing its own packets, same turns; ratios to its own bare "
+              f"loop): {packets:,} packets captured{lost}{per}; its bare loop "
+              f"{_ratio(r, 'bare wire'):.2f}x the one without capture")
+        fl = r["flood_us"]
+        if "wire" in fl:
+            print(f"  the flood's sender (this thread, untimed): {fl['plain']:.2f} us of CPU a datagram, "
+                  f"{fl['wire']:.2f} us to the capturing playground (loopback delivers in the sender's context, "
+                  "so the kernel's tap and its filter are paid there)")
+    else:
+        print(f"  ratio per-call with wire: not measured ({r['wire_skipped'] or 'the capture was not started'})")
     c_ways = [w for w in r["ways"] if w.startswith("C ")]
     if c_ways:
         print("  C limit: " + ", ".join(f"{w[2:]} {_ratio(r, w):.2f}x" for w in c_ways)
@@ -352,32 +367,21 @@ def bench_cli(args: Any) -> int:
     pc, bt = sink_cost()
     print(f"  with a JSONL sink open: per-call {pc:.2f}x, batch {bt:.2f}x (every event written, "
           "at most the last batch of lines lost on SIGKILL)")
-    st = startup()
     import importlib.util
 
     import sockplay.cli
+    from sockplay import bench_startup
 
     compiled = os.path.exists(importlib.util.cache_from_source(sockplay.cli.__file__))
     cached = ("present" if compiled else "absent and not written: every run compiles the modules"
               if sys.dont_write_bytecode else "written on first run")
-    print(f"  startup: `sockplay run` of a 3-line script {st['sockplay run'] * 1000:.0f} ms of CPU "
-          f"(python -c 'import socket': {st['import socket'] * 1000:.0f} ms; compiled bytecode {cached})")
-    if getattr(args, "wire", False):
-        c = wire_cost()
-        if "skipped" in c:
-            print(f"  with wire on: not measured ({c['skipped']})")
-        else:
-            per = f", the capture thread's CPU {c['cpu'] * 1e6 / c['packets']:.2f} us/packet" if c["packets"] else ""
-            print(f"  with wire on (capture): per-call {c['ratio']:.2f}x the bare loop ({c['packets']:,} packets "
-                  f"captured{per})")
+    print("\n".join(bench_startup.report(f"; compiled bytecode {cached}")))
     try:
         from sockplay import bench_ui
     except ImportError:
         print("  ui key latency: not measured (sockplay.bench_ui is not in this build)")
     else:
-        u = bench_ui.ui_latency()
-        print(f"ui key latency median {u['median_ms']:.0f} ms (p90 {u['p90_ms']:.0f} ms, max {u['max_ms']:.0f} ms, "
-              f"{u['keys']} keys during a count= drain of a full-speed flood)")
+        print("\n".join(bench_ui.report()))
     if not r["decoded"] or r["leftover"]:
         print("  check failed: the last datagram was not decoded, or datagrams were left over")
         return 1

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.timeout(300)
-def test_wheel_ships_themes_styles_and_lessons(tmp_path: Path) -> None:
+def test_wheel_ships_themes_styles_lessons_typed_marker_and_licence(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
          str(ROOT)],
@@ -34,5 +34,15 @@ def test_wheel_ships_themes_styles_and_lessons(tmp_path: Path) -> None:
     tui = (ROOT / "sockplay" / "tui").resolve()
     for css in tui.rglob("*.tcss"):
         assert f"sockplay/tui/{css.relative_to(tui).as_posix()}" in styles
+    # PEP 561: the engine is a library too (README, "Library use"); the marker lets a type checker
+    # in the user's project read our hints
+    assert "sockplay/py.typed" in names
+    # PEP 639: the licence is an SPDX expression plus its text; a licence classifier beside the
+    # expression is deprecated (newer setuptools refuse to build with both)
+    info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    assert f"{info.rsplit('/', 1)[0]}/licenses/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read(info).decode()
+    assert "License-Expression: MIT" in metadata.splitlines()
+    assert not [ln for ln in metadata.splitlines() if ln.startswith("Classifier: License ::")]
     lessons = {n for n in names if n.startswith("sockplay/lessons/") and n.endswith(".sp")}
     assert len(lessons) == len(list((ROOT / "sockplay" / "lessons").glob("*.sp")))

@@ -42,6 +42,7 @@ def test_sdist_and_wheel_build_and_the_wheel_works_in_a_fresh_venv(tmp_path: Pat
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
     assert f"sockplay-{__version__}/CHANGELOG.md" in names
+    assert f"sockplay-{__version__}/LICENSE" in names
     assert f"sockplay-{__version__}/sockplay/cli.py" in names
     assert any(n.endswith("themes/presenter.toml") for n in names)
     with zipfile.ZipFile(wheel) as zf:

@@ -120,6 +120,11 @@ def _check_tuple(addr: tuple, family: int) -> tuple:
         return (addr[0], port, *rest)
     if family == socket.AF_UNIX:
         raise UsageError(f"address {addr!r}: a unix address is a path or @name, not a tuple; expected {ADDR_HELP}")
+    if family == getattr(socket, "AF_NETLINK", -1):
+        # Python packs (pid, groups) with no range check: 2**40 would reach the kernel as 0.
+        if len(addr) != 2:
+            raise UsageError(f"address {addr!r}: a netlink address is (pid, groups)")
+        return tuple(limits.c_int(v, f"address {addr!r}: {w}", "uint") for v, w in zip(addr, ("pid", "groups"), strict=True))
     return addr
 
 

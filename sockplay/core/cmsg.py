@@ -285,7 +285,7 @@ def _split_pktinfo(value: Any) -> tuple[int, str]:
         part = part.strip()
         if not part:
             continue
-        if part.isdigit():
+        if part.isascii() and part.isdigit():
             ifindex = limits.c_int(part, "pktinfo ifindex")
         elif any(c in part for c in ".:"):
             addr = part.strip("[]")

@@ -80,6 +80,42 @@ class Codec:
     help: str = ""
     read: Any = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encode", _guarded(self.name, self.encode, self.help))
+
+
+def _guarded(kind: str, enc: Any, help_text: str) -> Any:
+    """`enc`, except that whatever it cannot encode is a UsageError saying why (never a traceback).
+
+    The encoders check what they know of; this catches the rest of the class (a NUL
+    that a C library call refuses, a lone surrogate that is not UTF-8, a number a
+    struct field cannot hold) wherever it comes from: a script, a form field, the API.
+    """
+    if getattr(enc, "guarded", False):
+        return enc
+
+    def encode(value: Any) -> Any:
+        try:
+            return enc(value)
+        except UsageError:
+            raise
+        except (ValueError, OverflowError, struct.error, TypeError) as exc:
+            text = str(value) if not isinstance(value, bytes) else repr(value)
+            if isinstance(exc, UnicodeError):
+                why = "it is not text (bytes that are not UTF-8)"
+            elif "null" in str(exc).lower():
+                why = "it holds a NUL byte"
+            elif isinstance(exc, (OverflowError, struct.error)) or "range" in str(exc):
+                why = "a number in it does not fit its field"
+            else:
+                why = str(exc) or type(exc).__name__
+            shown = text[:60] + ("..." if len(text) > 60 else "")
+            raise UsageError(f"{kind} value {shown!r} cannot be sent: {why}"
+                             + (f"; expected {help_text}" if help_text else "")) from None
+
+    encode.guarded = True  # type: ignore[attr-defined]
+    return encode
+
 
 def _pack(fmt: str, *values: int, what: str = "value") -> bytes:
     try:
@@ -281,7 +317,7 @@ def _enc_linger(v: Any) -> bytes:
             onoff, secs = 0, parse_int(tail or 0, "linger seconds")
         elif head in ("on", "1", "true", "yes"):
             onoff, secs = 1, parse_int(tail or 0, "linger seconds")
-        elif head.lstrip("-").isdigit():  # a raw l_onoff such as 7,5: the kernel stores any nonzero as 1
+        elif head.lstrip("-").isascii() and head.lstrip("-").isdigit():  # a raw l_onoff such as 7,5: the kernel stores any nonzero as 1
             onoff, secs = int(head), parse_int(tail or 0, "linger seconds")
         else:
             raise UsageError(f"linger {v!r}: expected on,SECONDS (on,0 resets on close) or off")
@@ -451,7 +487,7 @@ def _enc_mreqn(v: Any) -> bytes:
     for p in parts[1:]:
         if p.count(".") == 3:
             local = _ipv4(p, "local address")
-        elif p.isdigit() or p.lower().startswith("ifindex="):
+        elif (p.isascii() and p.isdigit()) or p.lower().startswith("ifindex="):
             ifindex = parse_int(p.lower().removeprefix("ifindex="), "interface index")
         else:
             try:
@@ -493,7 +529,7 @@ def _enc_txtime(v: Any) -> bytes:
     if isinstance(v, tuple | list) and len(v) == 2:
         return _pack("iI", parse_int(v[0], "clockid"), parse_int(v[1], "flags"), what="sock_txtime")
     words = [w.strip().lower() for w in str(v).split(",") if w.strip()]
-    if not words or (words[0] not in _CLOCKS and not words[0].isdigit()):
+    if not words or (words[0] not in _CLOCKS and not (words[0].isascii() and words[0].isdigit())):
         raise UsageError(f"txtime {v!r}: expected a clock ({', '.join(_CLOCKS)}) then optional flags "
                          f"({', '.join(_TXTIME_FLAGS)}), such as tai,deadline_mode")
     clock = _CLOCKS.get(words[0]) if words[0] in _CLOCKS else int(words[0])
@@ -502,7 +538,7 @@ def _enc_txtime(v: Any) -> bytes:
         if w not in _TXTIME_FLAGS:
             raise UsageError(f"txtime flag {w!r}: expected {' or '.join(_TXTIME_FLAGS)}")
         flags |= _TXTIME_FLAGS[w]
-    return struct.pack("iI", clock, flags)
+    return _pack("iI", int(clock or 0), flags, what="sock_txtime clockid and flags")
 
 
 def _dec_txtime(raw: bytes) -> dict[str, Any]:

@@ -523,7 +523,7 @@ def name_of(code: int) -> str:
 def strerror(name: str) -> str:
     """The C library's message for an errno name, as strace shows it after `= -1 NAME`."""
     code = getattr(_errno, name, None)
-    if code is None and name[1:].isdigit():
+    if code is None and name[1:].isascii() and name[1:].isdigit():
         code = int(name[1:])
     return os.strerror(code) if isinstance(code, int) else name
 

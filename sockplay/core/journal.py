@@ -10,8 +10,9 @@ Design, for speed and bounded memory:
   a flat tuple of plain values, `(time, code, data, shape, ...)`, which the
   garbage collector stops tracking at its first pass, so a full ring of 100,000
   of them costs the collector nothing. A datagram from a batch (recvmmsg) is a
-  pair `(batch record, index)`. Records become Events (and lazy Outcomes) only
-  when read. Sequence numbers are not stored: under the lock the newest entry is
+  pair `(batch record, index)`, and so is a captured packet (the block of
+  packets the capture's ring handed over, see WIRE_LAZY). Records become Events
+  (and lazy Outcomes) only when read. Sequence numbers are not stored: under the lock the newest entry is
   `_seq` and the others count back from it.
 - Two bounds: `cap` events and `max_bytes` of data. Once the data held in the
   ring would pass `max_bytes`, a new event keeps only the head of its data
@@ -52,6 +53,12 @@ PAD_ROOM = 1024  # see _page_safe
 
 _now = time.time
 _NO_FIELDS: dict[str, Any] = {}
+# Packets (sockplay.core.wire.capture): WIRE is a decoded one, (time, WIRE, sock, field names, field
+# values); WIRE_LAZY is a block of them as the kernel's ring handed it over, (time, WIRE_LAZY, capture id,
+# block number, block bytes, first offset, count), in the ring as (record, i) like a batch; WIRE_VIEW[0]
+# (set by the capture module) makes packet i a WIRE record, or None, when it is read.
+WIRE, WIRE_LAZY = 6, 7
+WIRE_VIEW: list[Callable[[tuple, int], tuple | None]] = []
 
 
 def data_json(data: bytes | None) -> dict[str, str] | None:
@@ -142,6 +149,15 @@ def _view(seq: int, entry: Any) -> Event:
     ev.fields = _NO_FIELDS
     if len(entry) == 2:  # (batch record, index)
         rec = entry[0]
+        if rec[1] == WIRE_LAZY:  # a packet nobody read yet: decoded now, in capture order
+            got = WIRE_VIEW[0](rec, entry[1]) if WIRE_VIEW else None
+            if got is None:
+                ev.kind = "note"
+                ev.time = rec[0]
+                ev.sock = ev.command = ev.outcome = None
+                ev.fields = {"text": "wire: a packet sockplay does not decode"}
+                return ev
+            return _wire_view(ev, got)
         ev.outcome = Outcome.lazy(rec, entry[1])
     elif len(entry) == 3:  # (record, None, bytes dropped): kept past the byte budget
         rec = entry[0]
@@ -150,11 +166,24 @@ def _view(seq: int, entry: Any) -> Event:
         o.dropped = entry[2]
     else:
         rec = entry
+        if rec[1] == WIRE:
+            return _wire_view(ev, rec)
         ev.outcome = Outcome.lazy(rec)
     ev.time = rec[0]
     shape = rec[3]
     ev.sock = shape[1]
     ev.command = shape[2]
+    return ev
+
+
+def _wire_view(ev: Event, rec: tuple) -> Event:
+    """A packet's Event: its fields are made a dict only now."""
+    ev.kind = "wire"
+    ev.time = rec[0]
+    ev.sock = rec[2]
+    ev.command = None
+    ev.outcome = None
+    ev.fields = dict(zip(rec[3], rec[4], strict=True))
     return ev
 
 
@@ -185,10 +214,12 @@ def _jsonable(v: Any) -> Any:
 class _Reader:
     """A cursor into the ring with its own delivery thread (a subscriber)."""
 
-    def __init__(self, journal: Journal, deliver: Callable[[list[Event], int], None], cap: int, name: str) -> None:
+    def __init__(self, journal: Journal, deliver: Callable[[list[Event], int], None], cap: int, name: str,
+                 pace: Callable[[], None] | None = None) -> None:
         self.journal = journal
         self.deliver = deliver
         self.cap = cap
+        self.pace = pace
         self.cursor = journal._seq  # the last seq this reader has seen
         self.wake = threading.Event()
         self.sleeping = False
@@ -212,12 +243,15 @@ class _Reader:
     def _run(self) -> None:
         j = self.journal
         while True:
+            if self.pace is not None:
+                self.pace()  # the subscriber is not ready yet: events gather in the ring meanwhile
             batch, missed = self.take()
             if batch or missed:
                 try:
                     self.deliver(batch, missed)
                 except Exception:  # noqa: BLE001 - a broken view must not kill the journal
                     pass
+                batch = []  # not held while sleeping: a batch's Events are garbage now
                 if self.stopped:
                     return
                 time.sleep(j._interval)  # let a batch gather: a few dozen deliveries a second at most
@@ -313,6 +347,19 @@ class Journal:
         if self._sink is not None:
             self._sink.due(self._seq)
 
+    def add_records(self, records: list[tuple]) -> None:
+        """Put small records (no data held) in the ring under one lock: a capture's block of packets."""
+        if not records:
+            return
+        with self._lock:
+            self._seq += len(records)
+            self._ring.extend(records)
+            last = self._seq
+        if self._sleepers:
+            self._wake_readers()
+        if self._sink is not None:
+            self._sink.due(last)
+
     def _add_big(self, record: tuple, nbytes: int) -> None:
         with self._lock:
             seq = self._seq = self._seq + 1
@@ -398,13 +445,17 @@ class Journal:
         return self._seq
 
     # -- subscribers -----------------------------------------------------------
-    def subscribe(self, fn: Subscriber, cap: int | None = None) -> Callable[[], None]:
+    def subscribe(self, fn: Subscriber, cap: int | None = None,
+                  pace: Callable[[], None] | None = None) -> Callable[[], None]:
         """Deliver new events to `fn(batch, missed)` from a thread of its own; returns unsubscribe.
 
         A batch holds at most `cap` events (the ring's cap by default); anything
         older that the subscriber did not get in time is counted in `missed`.
+        `pace()`, when given, is called on that thread before each batch is taken
+        and may block until the subscriber wants one (a UI taking batches at a
+        bounded rate): the events wait in the ring, not in a list of Events.
         """
-        r = _Reader(self, fn, cap or self.cap, "sockplay-journal-sub")
+        r = _Reader(self, fn, cap or self.cap, "sockplay-journal-sub", pace)
         self._add_reader(r)
 
         def unsubscribe() -> None:

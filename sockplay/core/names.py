@@ -25,7 +25,7 @@ def split_host(text: str) -> tuple[str, int] | None:
     if not isinstance(text, str) or text.startswith(("[", "/", ".", "@")) or text.count(":") != 1:
         return None
     host, _, port = text.rpartition(":")
-    if not host or host == "*" or not port.isdigit():
+    if not host or host == "*" or not (port.isascii() and port.isdigit()):  # int() refuses '²'
         return None
     try:
         ipaddress.ip_address(host)
@@ -48,6 +48,9 @@ def resolve(pg: Any, host: str, port: int, family: int, stype: int) -> tuple[lis
         pg.journal.emit(Event("lib", sock=None, command=pg.current_command, lib="libc resolver",
                               call="getaddrinfo", text=text, addresses=[]))
         raise UsageError(f"cannot resolve the host in {host}:{port} ({exc.strerror})") from None
+    except UnicodeError:  # the name cannot even be encoded (a label over 63 characters): never asked
+        raise UsageError(f"{host[:80]!r} is not a usable host name: each dot-separated label must be 1 to 63 "
+                         "characters (or use an address such as 127.0.0.1)") from None
     addrs: list[str] = []
     for fam, _t, _p, _c, sa in infos:
         assert isinstance(sa[0], str)  # an inet family's address, never AF_PACKET's bytes

@@ -27,7 +27,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sockplay.core import (
     addresses,
@@ -52,7 +52,9 @@ from sockplay.core.outcome import APP, ENGINE, USER, Outcome
 from sockplay.core.outcome import HEAD as _HEAD
 from sockplay.core.sockets import NAME_RE, TCP_STATES, PlainFd, PlaySocket
 from sockplay.core.watcher import Watcher
-from sockplay.core.wire.capture import Capture
+
+if TYPE_CHECKING:
+    from sockplay.core.wire.capture import Capture  # loaded by the first `wire on`
 
 flags_mod = flags  # for methods whose `flags` parameter hides the module
 
@@ -128,6 +130,18 @@ def _tv_text(raw: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
+@contextlib.contextmanager
+def _python_sockaddr(family: int, sa: Any) -> Iterator[None]:
+    """Python's socket module checks an address of a family libc.py does not pack before any syscall:
+    its refusal (a TypeError, ValueError or OverflowError) is a usage error, not a call."""
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError) as exc:
+        fam = flags.const_name(family, flags.FAMILIES)
+        raise UsageError(f"{sa!r} is not an address an {fam} socket takes ({exc}); "
+                         "give another socket of the same family by name, or its address as a tuple") from None
+
+
 class Playground(BatchCalls):
     """Holds named sockets and makes real syscalls on them."""
 
@@ -150,6 +164,7 @@ class Playground(BatchCalls):
         self.pid = os.getpid()
         self._watcher: Watcher | None = None
         self._wire: Capture | None = None  # the packet capture, while `wire on`
+        self._wire_kept: Capture | None = None  # the last one, after `wire off` too: its packets decode when read
         self._sig_seen: dict[str, int] = {}
         if threading.current_thread() is threading.main_thread():
             signals.install()  # SIGIO/SIGURG become events; a no-op when the host has its own handlers
@@ -282,7 +297,8 @@ class Playground(BatchCalls):
         sa = libc.unpack_sockaddr(raw, fam)
         if out is not None:
             text, length = addresses.strace_sockaddr(sa, fam)
-            out.add_line(ENGINE, trace.call("getsockname", [str(fd), text, f"[{len(raw)}]"], 0, None),
+            out.add_line(ENGINE, trace.call("getsockname", [str(fd), text, f"[{libc.SOCKADDR_MAX} => {len(raw)}]"], 0,
+                                            None),
                          before=out.ret is None)
         return sa
 
@@ -313,6 +329,11 @@ class Playground(BatchCalls):
                     )
                 if family == socket.AF_INET and other.family == socket.AF_INET6:
                     raise UsageError(f"{addr!r} has an IPv6 address; an AF_INET socket cannot reach it")
+                if not libc.supported(int(other.family)) and other.local is None:
+                    raise UsageError(
+                        f"{addr!r} is a {flags.const_name(int(other.family), flags.FAMILIES)} socket; sockplay reads "
+                        "back addresses of inet, inet6 and unix sockets only, so name one of those"
+                    )
                 try:
                     local = self._local_address(other, out)
                 except OSError as exc:
@@ -426,7 +447,7 @@ class Playground(BatchCalls):
         self._check_name(name)
         fam = flags.lookup(family, flags.FAMILIES, "family")
         typ = flags.lookup(type, flags.TYPES, "type")
-        if isinstance(proto, str) and fam.name == "AF_PACKET" and not proto.isdigit():
+        if isinstance(proto, str) and fam.name == "AF_PACKET" and not (proto.isascii() and proto.isdigit()):
             proto_num, proto_name = socket.htons(0x0003), "htons(ETH_P_ALL)"
         else:
             pc = flags.lookup(proto if proto not in ("", None) else 0, flags.PROTOCOLS, "protocol")
@@ -493,7 +514,9 @@ class Playground(BatchCalls):
         fam_name = flags.const_name(family, flags.FAMILIES)
         shown = "{sa_family=AF_UNIX}" if family == socket.AF_UNIX and kw.get("origin") == "socketpair" else (
             f"{{sa_family={fam_name}, ...}}")
-        out.add_line(ENGINE, trace.call("getsockname", [str(fd), shown, f"[{libc.SOCKADDR_MAX}]"], 0, None))
+        known = 2 if shown == "{sa_family=AF_UNIX}" else _SOCKADDR_LEN.get(family)
+        ln = f"[{libc.SOCKADDR_MAX} => {known}]" if known else f"[{libc.SOCKADDR_MAX}]"
+        out.add_line(ENGINE, trace.call("getsockname", [str(fd), shown, ln], 0, None))
         return obj
 
     def adopt_fd(self, fd: int, name: str | None = None, origin: str = "scm_rights", prefix: str = "r",
@@ -558,7 +581,8 @@ class Playground(BatchCalls):
             length = len(raw)
         else:
             try:
-                s.bind(sa)
+                with _python_sockaddr(fam, sa):
+                    s.bind(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -622,7 +646,8 @@ class Playground(BatchCalls):
         else:
             reason = ""
             try:
-                s.connect(sa)
+                with _python_sockaddr(fam, sa):
+                    s.connect(sa)
                 ret, err = 0, 0
             except OSError as exc:
                 ret, err = -1, exc.errno or E.EIO
@@ -730,7 +755,8 @@ class Playground(BatchCalls):
         payload = self._data(data)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (addr is None and timeout is None and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None and libc.supported(int(s.family))):
+                and self._local.origin == USER and libc.supported(int(s.family))
+                and (self._wire is None or name in self._wire.table.current)):
             # The hot path, as in recvmsg: a send that cannot wait is Python's one sendto(2) with no
             # address; a whole send is journaled as a record (records.SEND).
             try:
@@ -787,7 +813,8 @@ class Playground(BatchCalls):
                     n, err = libc.sendto(fd, payload, bits, raw)
         else:
             try:
-                n, err = s.sendto(payload, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendto(payload, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         if n < 0:
@@ -828,7 +855,7 @@ class Playground(BatchCalls):
         size = limits.recv_size(size)
         bits = 0 if flag_words is None else _bits(flag_words)
         if (timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT)
-                and self._local.origin == USER and self._wire is None):
+                and self._local.origin == USER):
             # The hot path, as in recvmsg: one recv(2)/recvfrom(2) that cannot wait, journaled as a
             # record (records.RECV) when it succeeds.
             try:
@@ -925,7 +952,7 @@ class Playground(BatchCalls):
         if type(anc) is not int or not 0 <= anc <= _MAX_ANC:
             anc = limits.anc_size(anc)
         bits = 0 if flags is None else _bits(flags)
-        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT) and self._wire is None:
+        if timeout is None and not bits & _MSG_TRUNC and (s.nonblock or bits & _MSG_DONTWAIT):
             # The hot path (a drained flood): the call cannot wait, so Python's own recvmsg is
             # exactly one recvmsg(2) with these flags. A plain result is journaled as a record
             # (records.RECVMSG) and decoded only when read; anything else goes on below.
@@ -1010,6 +1037,10 @@ class Playground(BatchCalls):
                 reason = b.reason
             if n >= 0:
                 data, ancl, rflags, rawaddr = rb.result(n)
+                if not rflags and not bits & _MSG_TRUNC and self._wire is None and self._local.origin == USER:
+                    rec_out = self._recvmsg_record(s, name, data, ancl, rawaddr, size, anc, bits)
+                    if rec_out is not None:
+                        return rec_out
         if n < 0:
             self._fail_code(out, err, s, flags=flags_mod.bits_list(bits, flags_mod.MSG_FLAGS))
             self._interrupted(out, reason)
@@ -1057,6 +1088,38 @@ class Playground(BatchCalls):
         if w is not None:
             w.poke()
         return out
+
+    def _recvmsg_record(self, s: PlaySocket, name: str, data: bytes, ancl: list[tuple[int, int, bytes]],
+                        rawaddr: bytes, size: int, anc: int, bits: int) -> Outcome | None:
+        """Journal a plain recvmsg that could wait as a record, as the hot path does; None if not plain.
+
+        A flood drained from a blocking socket makes one call after another: as full
+        Events they would fill the journal with objects the garbage collector walks
+        on every full pass (a pause of the whole process, the app's keys included).
+        """
+        if not ancl:
+            kept: Any = ()
+            level = ctype = None
+        elif len(ancl) == 1:
+            level, ctype, kept = ancl[0]
+            if level == _SOL_SOCKET and (ctype == _SCM_RIGHTS or ctype == _SO_RXQ_OVFL):
+                return None  # fds to adopt now, a drop count to compare: decoded now
+        else:
+            level = ctype = None
+            kept = tuple(ancl)
+            if any(c[0] == _SOL_SOCKET and (c[1] == _SCM_RIGHTS or c[1] == _SO_RXQ_OVFL) for c in kept):
+                return None
+        d = s.__dict__
+        command = getattr(self._local, "command", None)
+        shape = d.get("_sp_shape")
+        if shape is None or shape[5] != size or shape[6] != anc or shape[7] != bits or shape[2] is not command:
+            shape = d["_sp_shape"] = ("recvmsg", name, command, s.fileno(), int(s.family), size, anc, bits)
+        addr = self._peer(s, rawaddr)[0] if rawaddr else None
+        rec = (_now(), _REC_RECVMSG, data, shape, addr or None, kept, level, ctype)
+        self.journal.add(rec, len(data))
+        if self._watcher is not None:
+            self._watcher.poke()
+        return Outcome.lazy(rec)
 
     @staticmethod
     def _stype(s: PlaySocket) -> int:
@@ -1123,7 +1186,8 @@ class Playground(BatchCalls):
             self._wire.before_send(name, sa, fam)
         if sa is not None and not libc.supported(fam):
             try:
-                n, err = s.sendmsg([payload], anc, bits, sa), 0
+                with _python_sockaddr(fam, sa):
+                    n, err = s.sendmsg([payload], anc, bits, sa), 0
             except OSError as exc:
                 n, err = -1, exc.errno or E.EIO
         else:
@@ -1232,7 +1296,8 @@ class Playground(BatchCalls):
                                                     -1, errnos.name_of(exc.errno or E.EIO)))
                 else:
                     shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
-                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, shown, f"[{ln}]"], 0, None))
+                    out.add_line(ENGINE, trace.call("getsockopt", [str(fd), lvl, row.name, shown, _optlen(c, ln)], 0,
+                                                    None))
                     with contextlib.suppress(OSError, UsageError, struct.error, ValueError):
                         out.value = c.decode(raw)
                     if row.level_number == _SOL_SOCKET and row.number in _TIMEO_NAMES and isinstance(raw, bytes):
@@ -1275,7 +1340,7 @@ class Playground(BatchCalls):
         out.ret = 0
         out.value = c.decode(raw)
         shown = c.strace(raw) if isinstance(raw, bytes) else f"[{raw}]"
-        out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, shown, f"[{length}]"], 0, None)
+        out.trace = trace.call("getsockopt", [str(s.fileno()), lvl, row.name, shown, _optlen(c, length)], 0, None)
         return self._emit(out)
 
     # ------------------------------------------------------------------ teardown
@@ -1614,10 +1679,14 @@ class Playground(BatchCalls):
         Returns None when capturing, else why it cannot (no CAP_NET_RAW, ...).
         `pcap` also writes every captured packet to that file as it arrives.
         """
+        # packet capture (and BPF with it) loads with the first `wire on`
+        from sockplay.core.wire.capture import Capture
+
         for n in names:
             self.get(n)
         with self._lock:
             cap = self._wire or Capture(self)
+            self._wire_kept = cap
         cap.watch(list(names))
         if pcap:
             cap.add_writer(pcap)
@@ -1673,8 +1742,9 @@ class Playground(BatchCalls):
         Family, type, blocking mode, a bound address and the peer a connect or accept
         gave are remembered. What is not (an address the kernel chose, the TCP state)
         is asked with getsockname / getsockopt TCP_INFO: traced on `out` when given
-        (the `sockets` command), left out with `ask=False`. The TUI's socket list asks
-        without a trace (its own reads for display; see README).
+        (the `sockets` command), left out with `ask=False`. A caller that asks without
+        `out` makes calls no trace shows: the TUI's socket list takes `ask=False` and
+        reads the rest through `describe()` as marked [app] calls.
         """
         obj = self.sockets.get(name)
         if obj is None:
@@ -1741,6 +1811,17 @@ class _After:
         self._out.add_line(origin, line, before=False)
 
 
+_SOCKADDR_LEN: dict[int, int] = {int(socket.AF_INET): 16, int(socket.AF_INET6): 28}  # sizeof(sockaddr_in), sizeof(sockaddr_in6)
+
+
+def _optlen(c: codecs.Codec, out_len: int) -> str:
+    """getsockopt's optlen as strace shows it: `[16 => 3]` when the kernel wrote less than the buffer."""
+    in_len = c.size or 4
+    if c.read is not None or out_len == in_len:  # SO_GET_FILTER counts instructions; SO_PEERNAME is sized exactly
+        return f"[{out_len}]"
+    return f"[{in_len} => {out_len}]"
+
+
 def _const_text(opt: int, val: int) -> str:
     """SO_DOMAIN/SO_TYPE/SO_PROTOCOL values as strace names them."""
     table = {_SO_DOMAIN: flags.FAMILIES, _SO_TYPE: flags.TYPES, _SO_PROTOCOL: flags.PROTOCOLS}.get(opt)
@@ -1770,12 +1851,18 @@ def _sent_cmsg(level: int, typ: int, raw: bytes) -> dict[str, Any]:
 
 def _msghdr(sa: Any, fam: int, data: bytes | None, iov_len: int, anc: Sequence[tuple[int, int, bytes]],
             rflags: int, sent: bool = False) -> str:
-    """The struct msghdr as strace prints it."""
+    """The struct msghdr as strace prints it.
+
+    A received one had a name buffer of SOCKADDR_MAX bytes (strace: `msg_namelen=128 => 16`,
+    and `msg_name=0x..., msg_namelen=128 => 0` when the kernel gave no address).
+    """
     if sa:
         text, length = addresses.strace_sockaddr(sa, fam)
-        name = f"msg_name={text}, msg_namelen={length}"
-    else:
+        name = f"msg_name={text}, msg_namelen={length if sent else f'{libc.SOCKADDR_MAX} => {length}'}"
+    elif sent:
         name = "msg_name=NULL, msg_namelen=0"
+    else:
+        name = f"msg_name=0x..., msg_namelen={libc.SOCKADDR_MAX} => 0"
     iov = f"msg_iov=[{{iov_base={trace.string(data)}, iov_len={iov_len}}}], msg_iovlen=1"
     if anc:
         ctl = f"msg_control={cmsg.strace_control(anc)}, msg_controllen={cmsg.space(anc)}"

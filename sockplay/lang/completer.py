@@ -23,6 +23,7 @@ from prompt_toolkit.document import Document
 from sockplay.core import catalog, flags
 from sockplay.lang import commands
 from sockplay.lang.commands import CommandSpec
+from sockplay.lang.gist import first_sentence
 
 SYSCTL_DIR = "/proc/sys/net/core"
 Candidate = tuple[str, str]  # (text, meta)
@@ -62,17 +63,6 @@ _WIRE_META = {
     "from": "sent by this socket", "to": "sent to this socket",
     "count=": "exactly N such packets", "win=": "with this window", "len=": "with this payload length",
 }
-
-
-def first_sentence(text: str, limit: int = 70) -> str:
-    """The first sentence of a help text, cut to fit beside a completion."""
-    cut = text.split(". ")[0].rstrip(".")
-    if len(cut) <= limit:
-        return cut
-    head = cut[: limit - 1]
-    if " " in head and not cut[limit - 1].isspace():
-        head = head.rsplit(" ", 1)[0]  # never a cut word: elide at the last word boundary
-    return head.rstrip(" ,;:") + "…"
 
 
 def sysctl_keys() -> list[Candidate]:
@@ -380,7 +370,7 @@ def _fits(word: str, kind: str) -> bool:
     """Could `word` be an argument of `kind`? Used to skip optional arguments left out."""
     w = word.lower()
     if kind in ("size", "int", "ms"):
-        return w[:1].isdigit() or w[:1] == "-"
+        return (w[:1].isascii() and w[:1].isdigit()) or w[:1] == "-"
     if kind in ("flags", "proto", "sockflag", "family", "type", "how", "fcntlop", "field", "wireop"):
         vocab = {v.lower() for v in commands.vocabulary(kind)}
         if kind == "flags":

@@ -148,6 +148,9 @@ class Executor(ProtocolCommands):
         self.share_every: float | None = None
         self.share_for = 0.002
         self._share_at = 0.0
+        # Until this time.monotonic(), the loop leaves the CPU and the GIL to the UI at each
+        # turn (the UI sets it when a key arrives, so the key is answered before the loop goes on).
+        self.yield_until = 0.0
         self._cancel = threading.Event()
         self._cancel_reason = ""
 
@@ -261,7 +264,10 @@ class Executor(ProtocolCommands):
         if self.share_every is None:
             return
         now = time.monotonic()
-        if now >= self._share_at:
+        if now < self.yield_until:
+            time.sleep(min(self.yield_until - now, 0.1))
+            self._share_at = time.monotonic() + self.share_every
+        elif now >= self._share_at:
             time.sleep(self.share_for)
             self._share_at = time.monotonic() + self.share_every
 

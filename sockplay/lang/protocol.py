@@ -10,10 +10,11 @@ where the calls together make one value (a message), `Result.final` for `expect`
 from __future__ import annotations
 
 import socket
+import sys
 import weakref
 from typing import Any
 
-from sockplay.core import names, proxy, relay, tls, until
+from sockplay.core import names, proxy, relay, until
 from sockplay.core.errors import UsageError
 from sockplay.core.outcome import Outcome
 from sockplay.lang.grammar import show_data
@@ -123,8 +124,10 @@ class ProtocolCommands:
         return True
 
     # ------------------------------------------------------------------ TLS-aware data
+    # sockplay.core.tls (and ssl with it) loads with the first `tls` command: a send or recv
+    # before that cannot be on a TLS session, so scripts without TLS never load ssl.
     def _tls_send(self, cmd: Any, r: Any) -> bool:
-        sess = tls.session(self.pg, cmd.args["sock"])
+        sess = _session(self.pg, cmd.args["sock"])
         if sess is None:
             return False
         if cmd.args.get("flags"):
@@ -139,7 +142,7 @@ class ProtocolCommands:
         return True
 
     def _tls_recv(self, cmd: Any, r: Any) -> bool:
-        sess = tls.session(self.pg, cmd.args["sock"])
+        sess = _session(self.pg, cmd.args["sock"])
         if sess is None:
             return False
         if cmd.args.get("flags") or cmd.args.get("count", 1) != 1:
@@ -188,6 +191,8 @@ class ProtocolCommands:
 
     # ------------------------------------------------------------------ tls command
     def _do_tls(self, cmd: Any, r: Any) -> None:
+        from sockplay.core import tls
+
         a = cmd.args
         if a["target"] == "keylog":
             path = tls.set_keylog(self.pg, a["role"])
@@ -257,6 +262,12 @@ def _addrs(items: list[Any]) -> list[str]:
 
 # (playground) -> {socket: the host it connected to}: a host name, or the IP typed in `connect`
 _HOSTS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _session(pg: Any, name: str) -> Any:
+    """The finished TLS session on `name`, or None; none can exist before sockplay.core.tls was loaded."""
+    tls = sys.modules.get("sockplay.core.tls")
+    return None if tls is None else tls.session(pg, name)
 
 
 def remember_peer(pg: Any, name: str, addr: str) -> None:

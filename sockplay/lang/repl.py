@@ -286,9 +286,21 @@ class Repl:
         finally:
             unsubscribe()
             n = len(self.pg.sockets)
-            self.pg.close_all()
+            self.close_all()
             self.write(self.style("note", f"closed {n} socket{'s' if n != 1 else ''}; bye"))
         return 0
+
+    def close_all(self) -> None:
+        """Close what is still open, showing each close() the way it reached the kernel.
+
+        Leaving is a call on every socket too: the trace shows them, not a silent teardown.
+        """
+        first = self.pg.journal.last_seq
+        with self.pg.command_context("(leaving: close every socket)"):
+            self.pg.close_all()
+        for ev in self.pg.journal.since(first):
+            if ev.kind == "call" and ev.outcome is not None and ev.outcome.trace:
+                self.write("\n".join(transcript.trace_rows(ev.outcome, self.style)))
 
     async def handle(self, text: str) -> None:
         """One submitted line: Python, REPL help, or commands of the language."""
@@ -470,7 +482,7 @@ class Repl:
             await asyncio.sleep(0.1)  # let the last readiness changes print
         finally:
             unsubscribe()
-            self.pg.close_all()
+            self.close_all()
         return 0
 
     async def run_script(self, path: str) -> None:

@@ -56,7 +56,7 @@ def _kernel(arg: str | None) -> str | None:
     except ValueError:
         raise ValueError(f"kernel version {arg!r}: expected numbers such as 5.4") from None
     have_text = platform.release().split("-")[0]
-    have = tuple(int(p) for p in have_text.split(".") if p.isdigit())
+    have = tuple(int(p) for p in have_text.split(".") if p.isascii() and p.isdigit())
     return None if have >= want else f"Linux {arg} or newer (this is {have_text})"
 
 

@@ -184,7 +184,9 @@ def render_result(r: Result, style: Style = PLAIN) -> list[str]:
     """Every line a Result shows under its command."""
     lines: list[str] = []
     outs = r.outcomes
-    if r.command.name == "options":
+    if r.command.name == "options":  # one getsockopt per row: each call's line, then the table
+        for o in outs:
+            lines += trace_rows(o, style)
         lines += [INDENT + s for s in r.lines]
         return lines
     if r.steps is not None:

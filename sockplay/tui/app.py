@@ -8,8 +8,10 @@ the journal reaches the UI one batch at a time through a single message.
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
+import socket
 import sys
 import threading
 import time
@@ -23,6 +25,9 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Event as TextualEvent
+from textual.events import Key, Paste
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -63,6 +68,18 @@ PENDING_AFTER = 0.3  # seconds a command may take before the REPL moves on and s
 
 # ---------------------------------------------------------------------------- messages
 CALLS_PER_BATCH = 200  # the newest call events handed to SocketViews per batch
+LIST_READ_GAP = 0.5  # seconds between two of the socket list's own reads (addresses the kernel chose, TCP states)
+LIST_READ = "the socket list's read"  # the command text of those reads
+# the option form's getsockopt, the socket list's getsockname and TCP_INFO, folded (README: "[app]")
+READS_LABEL = "[app] reads for the views (o opens)"
+
+
+class KernelRead(Message):
+    """The socket list's traced read finished: its rows (addresses the kernel chose, TCP states)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
 
 
 class JournalBatch(Message):
@@ -85,6 +102,7 @@ class JournalBatch(Message):
         self.last_seq = 0
         self.calls: list[Any] = []  # call events with Outcomes, oldest first, for SocketViews
         self.accept_ready: list[str] = []  # listeners that just became readable (auto-accept)
+        self.posted_at = 0.0  # time.monotonic() when the dispatcher posted it
         self.folded_reads: list[list[str]] = []  # reads folded in the System calls pane, by call
         self.reads_continue = False  # the first group continues the pane's last folded read
 
@@ -119,6 +137,10 @@ class CommandPending(Message):
 SIDE_ORIGINS = frozenset({"form", "auto-accept"})
 SHARE_EVERY = 0.005  # seconds of a count= loop between its 2 ms pauses for the UI
 BATCHES_PER_SECOND = 10  # journal batches the panes take at most, whatever the event rate
+KEY_YIELD = 0.05  # seconds a count= loop stands aside after each key or paste
+FREEZE_AFTER = 3.0  # seconds after mount: startup is done, what it built is taken out of full GC passes
+IDLE_PER_BUSY = 2.0  # after a batch, the UI gets twice the time it took with no batch (keys first)
+MAX_BATCH_GAP = 1.0  # seconds: however slow the machine, the panes move at least this often in a flood
 SWITCH_INTERVAL = 0.001  # seconds: how soon a thread waiting for the GIL (the UI) may take it
 # Commands of these groups build what a session holds (sockets, options, queued data): a
 # recording starts with those that ran, in the order they finished, so a replay reaches the
@@ -136,6 +158,11 @@ class Executors:
 
     def __call__(self, line: str, lineno: int = 1, origin: str = "") -> list[Result]:
         return (self.side if origin in SIDE_ORIGINS else self.main).run_line(line, lineno)
+
+    def key_arrived(self) -> None:
+        """A person typed: running count=N loops stand aside for KEY_YIELD seconds (the key shows first)."""
+        until = time.monotonic() + KEY_YIELD
+        self.main.yield_until = self.side.yield_until = until
 
     def cancel(self, reason: str) -> None:
         """Stop every count=N loop and sleep now running, after its current call."""
@@ -162,8 +189,10 @@ class CommandRunner:
         done: Callable[[str, str, Any, bool], None],
         pending: Callable[[str], None],
         started: Callable[[str, str], None],
+        gate: threading.Event | None = None,
     ) -> None:
         self._execute = execute
+        self._gate = gate  # lines queue at once but start only once it is set (the app's first frame)
         self._started = started
         self._done = done
         self._pending = pending
@@ -214,6 +243,8 @@ class CommandRunner:
         self._queue.put(None)
 
     def _sequence(self) -> None:
+        if self._gate is not None:
+            self._gate.wait()
         while (item := self._queue.get()) is not None:
             if callable(item):
                 try:
@@ -325,6 +356,13 @@ class SockplayApp(App[int]):
         self.auto_accept: set[str] = set()
         self._initial_select: str | None = None
         self._views: list[SocketView] | None = None  # the SocketView widgets (they never change)  # selected once it appears (the scene's c1)
+        # What the socket list last read from the kernel, by name: (fd, info). The list itself never
+        # calls the kernel on the UI thread; its reads run as traced [app] calls (see ask_kernel).
+        self._asked: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._asking = False  # one socket-list read at a time
+        self._ask_again = False  # something changed while one ran: read once more after it
+        self._next_ask_at = 0.0
+        self._ask_timer: Any = None
         if self.options.history_file is not None:
             self.options.extra.setdefault("history_file", str(self.options.history_file))  # listeners whose connections are accepted as they arrive
         self.theme_specs: dict[str, ThemeSpec] = {}
@@ -343,12 +381,22 @@ class SockplayApp(App[int]):
         self._ui_took_batch.set()
         self._next_batch_at = 0.0
         self.seen_seq = 0  # the last journal seq shown in the panes (tests wait on it)
+        self._info_text = ""  # what the socket's info box shows now
+        self._frozen_gc = False  # gc.freeze() was called after startup (undone on unmount)
+        self._key_until = 0.0  # time.monotonic() until which a key just typed goes first
+        self._main_screen: Screen | None = None  # the screen with the panes (set on mount)
+        self._live_panes: tuple[PollPane, AncillaryPane, SyscallPane] | None = None
+        self._sockets_widget: SocketList | None = None
         self._execute = make_executor(self.pg)
+        # The opening's lines are queued in on_mount but run once the first frame is drawn:
+        # the prompt shows (and takes keys, queued behind them) before the scene's calls compete for the GIL.
+        self.first_frame = threading.Event()
         self.runner = CommandRunner(
             self._execute,
             self._command_done,
             self._command_pending,
             self._command_started,
+            gate=self.first_frame,
         )
         self._load_themes()
         self.keymap: dict[str, str] = {}  # binding id -> keys, as the user's config rebinds them
@@ -431,7 +479,7 @@ class SockplayApp(App[int]):
                     with TabPane("Options", id="tab-options"):
                         yield OptionsForm(id="options-form")
                     with TabPane("Send/Recv", id="tab-sendrecv"):
-                        yield SendRecvPanel(id="sendrecv")
+                        yield Lazy(SendRecvPanel(id="sendrecv"))  # a hidden tab: mounted after the first frame
                     with TabPane("Info", id="tab-info"):
                         yield Static("", id="info")
         with Vertical(id="live"):
@@ -462,7 +510,10 @@ class SockplayApp(App[int]):
         self.repl.command_line.placeholder = self.repl_placeholder()
         self.show_live(self.live_pane)
         self.repl.command_line.focus()
-        self._unsubscribe = self.pg.journal.subscribe(self._on_journal)
+        self._main_screen = self.screen
+        self._live_panes = (self.query_one(PollPane), self.query_one(AncillaryPane), self.query_one(SyscallPane))
+        self._sockets_widget = self.socket_list
+        self._unsubscribe = self.pg.journal.subscribe(self._on_journal, pace=self._journal_pace)
         self._start_watcher()
         for err in self.theme_errors:
             severity: SeverityLevel = "information" if isinstance(err, Notice) else "error"
@@ -470,6 +521,20 @@ class SockplayApp(App[int]):
         for err in self.config_notices:
             self.notify(err, title="keys", severity="error", timeout=20, markup=False)
         self._start_scene()
+        self.set_timer(FREEZE_AFTER, self._freeze_startup)
+        self.call_after_refresh(self.first_frame.set)
+
+    def _freeze_startup(self) -> None:
+        """Take what startup built out of the garbage collector's full passes (gc.freeze).
+
+        The app's widgets, styles and modules live as long as it does, yet each full
+        collection walks them all: in a flood one comes every few seconds and stops
+        every thread for a quarter of a second on a loaded machine (keys included).
+        Frozen, they are skipped; on_unmount gives them back.
+        """
+        if self._running and not (self._closing or self._closed) and not self._frozen_gc:
+            gc.freeze()
+            self._frozen_gc = True
 
     def action_toggle_wire(self) -> None:
         """F4: the Wire pane in place of the Ancillary pane, or back."""
@@ -496,6 +561,8 @@ class SockplayApp(App[int]):
     # -- hooks for apps built on this one (lesson mode) -------------------------
     def welcome_lines(self) -> list[tuple[str, str]]:
         """What the REPL says once the opening commands ran: (text, kind) pairs. Override to change."""
+        if self.options.script and getattr(self, "_script_unread", False):
+            return [(f"nothing ran from {self.options.script}; the playground is empty (try: socketpair a b).", "info")]
         if self.options.script:
             return [(f"ran {self.options.script}: its sockets are open (ctrl+l for the REPL).", "info")]
         welcome = scene.EMPTY_WELCOME if self.options.empty else scene.WELCOME
@@ -531,6 +598,12 @@ class SockplayApp(App[int]):
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             self.repl.result(f"cannot read script {path}: {exc.strerror}", "error")
+            self._script_unread = True
+            return
+        except UnicodeDecodeError as exc:  # a binary file, or another encoding: say where, run nothing
+            self.repl.result(f"cannot run script {path}: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                             f"at offset {exc.start}); save it as UTF-8", "error")
+            self._script_unread = True
             return
         for lineno, raw in enumerate(text.splitlines(), start=1):
             line = raw.strip()
@@ -538,6 +611,9 @@ class SockplayApp(App[int]):
                 self.run_command(line, origin=f"{Path(path).name}:{lineno}", lineno=lineno)
 
     def on_unmount(self) -> None:
+        if self._frozen_gc:
+            gc.unfreeze()  # the widgets and what else startup built are collectable again
+            self._frozen_gc = False
         if self._unsubscribe:
             self._unsubscribe()
         self.runner.stop()
@@ -697,9 +773,13 @@ class SockplayApp(App[int]):
             repl.result(prefix + text, kind)
 
     def on_command_started(self, msg: CommandStarted) -> None:
+        if not self.query(ReplPane):
+            return  # the app is closing (it may close before its opening lines have run)
         self.repl.echo(msg.line, msg.origin if msg.origin not in ("", "scene") else "")
 
     def on_command_pending(self, msg: CommandPending) -> None:
+        if not self.query(ReplPane):
+            return
         self.repl.result(f"… {msg.line} is still running in the background; keep typing.", "note")
 
     @on(CommandLine.Run)
@@ -707,18 +787,29 @@ class SockplayApp(App[int]):
         self.run_command(msg.line)
 
     # -- journal → panes -------------------------------------------------------
-    def _on_journal(self, events: list[Any], missed: int) -> None:
-        """Dispatcher thread: format only what the panes will show, post ONE message.
+    async def on_event(self, event: TextualEvent) -> None:
+        if isinstance(event, (Key, Paste)) and not event.is_forwarded:
+            # keys first: a running count= loop and the next journal batch wait a moment
+            self._key_until = time.monotonic() + KEY_YIELD
+            self._execute.key_arrived()
+        await super().on_event(event)
+
+    def _journal_pace(self) -> None:
+        """Dispatcher thread, before it takes a batch from the journal.
 
         Backpressure keeps keys answered in a flood: one batch at a time is in the UI's
-        queue, and at most BATCHES_PER_SECOND are posted. Meanwhile the journal gathers
-        the next batch (what a pane cannot show is folded into its counter).
+        queue, at most BATCHES_PER_SECOND are posted, and after each the UI has time
+        for keys (_batch_shown). Meanwhile the journal gathers the next batch (what a
+        pane cannot show is folded into its counter).
         """
         if self._running and not (self._closing or self._closed):  # a closing app takes no batches
             self._ui_took_batch.wait(timeout=2.0)
-        wait = self._next_batch_at - time.monotonic()
+        wait = max(self._next_batch_at, self._key_until) - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            time.sleep(min(wait, MAX_BATCH_GAP))
+
+    def _on_journal(self, events: list[Any], missed: int) -> None:
+        """Dispatcher thread: format only what the panes will show, post ONE message."""
         with self._journal_lock:
             self._ui_took_batch.clear()
             self._next_batch_at = time.monotonic() + 1 / BATCHES_PER_SECOND
@@ -747,7 +838,7 @@ class SockplayApp(App[int]):
             elif kind == "pending" and (ev.command or "").endswith(" &"):
                 continue  # a relay's pump waits before every chunk: its calls say enough
             elif kind in ("call", "pending", "signal", "note", "lib"):
-                changed = changed or kind == "call"
+                changed = changed or (kind == "call" and getattr(ev.outcome, "origin", "user") != "app")
                 if len(want_sys) < cap:
                     want_sys.append(ev)
                 else:
@@ -773,8 +864,8 @@ class SockplayApp(App[int]):
             if run:
                 lines = [line for e in run for line in syscall_lines(e, fz)]
                 if not continues:
-                    sys.append(f"[app] the option form read {', '.join(sorted({e.sock for e in run if e.sock})) or '?'}'s "
-                               "options (getsockopt; o opens)")
+                    # one label whatever the mix: which view read first depends on timing, the line must not
+                    sys.append(READS_LABEL)
                 folded_reads.append(lines)
                 run.clear()
                 self._reads_open = at_end
@@ -803,6 +894,7 @@ class SockplayApp(App[int]):
         batch.last_seq = events[-1].seq if events else 0
         calls = [ev for ev in events if ev.kind == "call" and ev.outcome is not None]
         batch.calls = calls[-CALLS_PER_BATCH:]
+        batch.posted_at = time.monotonic()
         if self.auto_accept:
             batch.accept_ready = [
                 ev.sock for ev in events
@@ -814,23 +906,44 @@ class SockplayApp(App[int]):
         try:
             self._show_batch(msg)
         finally:
-            self._ui_took_batch.set()
+            if self._running and not (self._closing or self._closed):
+                self.call_after_refresh(self._batch_shown, msg.posted_at)
+            else:
+                self._ui_took_batch.set()
+
+    def _batch_shown(self, posted_at: float) -> None:
+        """The screen shows the batch: the next may come once the UI had time for keys.
+
+        What a batch cost the UI thread (from its posting to the refresh that shows
+        it, waits for the GIL included) is followed by IDLE_PER_BUSY times as long
+        without a batch, so keys are answered whatever a batch costs on this machine.
+        """
+        now = time.monotonic()
+        busy = now - posted_at
+        self._next_batch_at = max(self._next_batch_at, now + min(busy * IDLE_PER_BUSY, MAX_BATCH_GAP))
+        self._ui_took_batch.set()
 
     def _show_batch(self, msg: JournalBatch) -> None:
         self.seen_seq = max(self.seen_seq, msg.last_seq)
-        if not self.query(PollPane):
-            return  # a batch that arrives while the app is closing has nowhere to go
+        panes, table = self._live_panes, self._sockets_widget
+        if (panes is None or table is None or self._closing or self._closed or self._main_screen not in self.children
+                or not (table.is_attached and all(w.is_attached for w in panes))):
+            return  # the app is closing (or a dialog is on top): the batch has nowhere to go
+        poll, anc, syscalls = panes
         with self.batch_update():
-            self.query_one(PollPane).add_batch(msg.poll, msg.folded[0])
-            self.query_one(AncillaryPane).add_batch(msg.anc, msg.folded[1])
-            self.query_one(SyscallPane).add_batch(msg.sys, msg.folded[2])
-            self.query_one(SyscallPane).keep_folded(msg.folded_reads, msg.reads_continue)
+            poll.add_batch(msg.poll, msg.folded[0])
+            anc.add_batch(msg.anc, msg.folded[1])
+            syscalls.add_batch(msg.sys, msg.folded[2])
+            syscalls.keep_folded(msg.folded_reads, msg.reads_continue)
             if msg.ready:
                 self.ready.update(msg.ready)
             if msg.calls:
                 self._learn_pairs(msg.calls)
             if msg.ready or msg.sockets_changed:
-                self.refresh_sockets()
+                # a TCP socket's readiness moving may be its state moving (a FIN, a reset): worth a read,
+                # except in a frozen app (snapshots), where only your calls may decide where reads land
+                moved = not self.frozen and any(self._tcp(n) for n in msg.ready)
+                self.refresh_sockets(ask=msg.sockets_changed or moved)
             if msg.ready:
                 self.ready_signal.publish(self.ready)
             if msg.calls:
@@ -854,6 +967,12 @@ class SockplayApp(App[int]):
                     if mate is not None and pairs.get(mate) == name:
                         del pairs[mate]
 
+    def socket_view_mounted(self, view: SocketView) -> None:
+        """A per-socket view mounted (a hidden tab mounts after the first frame): show it the selection."""
+        self._views = None
+        if self.query(SocketList) and self.socket_list.selected is not None:
+            self._show_selected(self.socket_list.selected)
+
     def _socket_views(self) -> list[SocketView]:
         """The per-socket tabs, found once: walking every widget on each batch is costly in a flood."""
         if not self._views:
@@ -870,20 +989,103 @@ class SockplayApp(App[int]):
             self.auto_accept.discard(name)
 
     def socket_infos(self) -> list[dict[str, Any]]:
+        """The list's rows: what the engine remembers, plus what the list's last traced read saw.
+
+        No syscall here: this runs on the UI thread, and every call on a user's socket must
+        be in the trace. What the engine cannot remember (an address the kernel chose, a TCP
+        state) comes from `ask_kernel`'s [app] reads.
+        """
         infos = []
         for name in list(self.pg.sockets):
             try:
-                infos.append(self.pg.info(name))
+                info = self.pg.info(name, ask=False)
             except (UsageError, OSError, ValueError):
                 continue  # closed between listing and asking
+            fd, seen = self._asked.get(name, (-1, {}))
+            if seen and fd == info.get("fd") and info.get("kind") == "socket" and info.get("fd", -1) >= 0:
+                if not info.get("local") and seen.get("local"):
+                    info["local"] = seen["local"]
+                if seen.get("state") and info.get("state") != "LISTEN":
+                    info["state"] = seen["state"]
+            infos.append(info)
         return infos
 
-    def refresh_sockets(self) -> None:
+    def _tcp(self, name: str) -> bool:
+        obj = self.pg.sockets.get(name)
+        return getattr(obj, "type", None) == socket.SOCK_STREAM and getattr(obj, "family", None) in (
+            socket.AF_INET, socket.AF_INET6)
+
+    @staticmethod
+    def _needs_kernel(info: dict[str, Any]) -> bool:
+        """Would the list need the kernel for this row (an address it chose, a TCP state)?"""
+        if info.get("kind") != "socket" or info.get("fd", -1) < 0:
+            return False
+        tcp = info.get("type") == "SOCK_STREAM" and info.get("family") in ("AF_INET", "AF_INET6")
+        return tcp or not info.get("local")
+
+    def ask_kernel(self) -> None:
+        """Read what the list cannot remember, as the app's own traced calls (`[app]` lines).
+
+        One `sockets` read (getsockname where the kernel chose the address, getsockopt
+        TCP_INFO for TCP states) on the command thread, after what was typed before it
+        (so where it lands in the trace does not depend on timing); at most one every
+        LIST_READ_GAP seconds. The System calls pane folds it into one line `o` opens.
+        """
+        if self._asking:
+            self._ask_again = True
+            return
+        if self._closing or self._closed or not self.is_running:
+            return
+        wait = self._next_ask_at - time.monotonic()
+        if wait > 0:
+            if self._ask_timer is None:
+                self._ask_timer = self.set_timer(wait, self._ask_after_gap)
+            return
+        names = [i["name"] for i in self.socket_infos() if self._needs_kernel(i)]
+        if not names:
+            return
+        self._asking, self._ask_again = True, False
+        pg = self.pg
+
+        def read() -> None:
+            rows: list[dict[str, Any]] = []
+            try:
+                alive = [n for n in names if n in pg.sockets]
+                if alive:
+                    with pg.command_context(LIST_READ), pg.app_context():
+                        rows = list(pg.describe(alive).value or [])
+            except Exception:  # noqa: BLE001 - a socket closed meanwhile: the next read sees it gone
+                rows = []
+            finally:
+                self._next_ask_at = time.monotonic() + LIST_READ_GAP
+                self.post_message(KernelRead(rows))
+
+        self.observe(read)
+
+    def _ask_after_gap(self) -> None:
+        self._ask_timer = None
+        self.ask_kernel()
+
+    def on_kernel_read(self, msg: KernelRead) -> None:
+        self._asking = False
+        for row in msg.rows:
+            self._asked[row["name"]] = (row.get("fd", -1), row)
+        if msg.rows and self.query(SocketList):
+            self.refresh_sockets(ask=False)
+        if self._ask_again:
+            self.ask_kernel()
+
+    def refresh_sockets(self, ask: bool = True) -> None:
+        """Redraw the list from what the engine remembers; `ask`: then read what it cannot (traced)."""
         self.freezer.learn(self.pg.sockets)
         infos = self.socket_infos()
         names = {i["name"] for i in infos}
         for gone in [n for n in self.ready if n not in names]:
             del self.ready[gone]
+        for gone in [n for n in self._asked if n not in names]:
+            del self._asked[gone]
+        if ask:
+            self.ask_kernel()
         table = self.socket_list
         table.ready_style = f"bold {self.current_theme.success or 'green'}"
         table.update_rows(infos, self.ready, self.freezer)
@@ -904,7 +1106,8 @@ class SockplayApp(App[int]):
         info_view = self.query_one("#info", Static)
         if name is None:
             detail.border_title = "no socket selected"
-            info_view.update("No sockets. Try: socketpair a b")
+            self._info_text = "No sockets. Try: socketpair a b"
+            info_view.update(self._info_text)
             for view in self._socket_views():
                 view.show_socket(None, None)
             return
@@ -939,13 +1142,19 @@ class SockplayApp(App[int]):
             ("blocking", "no (O_NONBLOCK)" if info.get("nonblocking") else "yes"),
             ("ready", " ".join(self.ready.get(name, [])) or "-"),
         ]
-        info_view.update("\n".join(f"{k:<9} {v}" for k, v in rows))
+        text = "\n".join(f"{k:<9} {v}" for k, v in rows)
+        if text != self._info_text:  # an update lays the screen out again: a flood refreshes often
+            self._info_text = text
+            info_view.update(text)
 
     # -- views and sizes ------------------------------------------------------------
     def action_view(self, name: str) -> None:
         """Go to a view by its name in views.VIEWS: show its tab, put the cursor where one types."""
         view = BY_NAME.get(name)
         if view is None:
+            return
+        if self.query(Lazy):  # a hidden tab is mounting (just after the first frame): go there once it is in
+            self.call_after_refresh(self.action_view, name)
             return
         if self.screen is not self.screen_stack[0]:
             self.pop_screen()  # from F1 or a dialog straight to the view
@@ -1084,7 +1293,7 @@ class SockplayApp(App[int]):
             # everything ran, or what still runs is blocked in the engine (a pending recv);
             # and no view has calls scheduled (the option form reads values after a short delay)
             r = self.runner
-            if any(view.busy for view in self._socket_views()):
+            if any(view.busy for view in self._socket_views()) or self._asking or self._ask_timer is not None:
                 return False
             return r.idle or (r.queued == 0 and bool(self.pg.pending()))
 
@@ -1093,6 +1302,8 @@ class SockplayApp(App[int]):
         await asyncio.sleep(0.05)  # results and late events are posted just after a command ends
         while self.seen_seq < self.pg.journal.last_seq and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
+        while any(view.behind for view in self._socket_views()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # a view takes new calls at a bounded rate
         await asyncio.sleep(0.02)
 
 

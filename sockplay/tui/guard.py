@@ -88,9 +88,10 @@ def install() -> None:
         from textual.drivers import linux_driver
     except ImportError:  # not on Linux: nothing to guard
         return
-    linux_driver.XTermParser = GuardedXTermParser  # type: ignore[misc]
+    # Both names are the driver's own imports, which it does not export (mypy: attr-defined).
+    linux_driver.XTermParser = GuardedXTermParser  # type: ignore[attr-defined]
     # the driver calls getincrementaldecoder(enc)() only; codecs' overloads are wider than that use
-    linux_driver.getincrementaldecoder = _tolerant_decoder  # type: ignore[assignment]
+    linux_driver.getincrementaldecoder = _tolerant_decoder  # type: ignore[attr-defined,assignment]
 
 
 class GuardedCommandPalette(CommandPalette):

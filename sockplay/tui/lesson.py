@@ -112,7 +112,9 @@ class LessonApp(SockplayApp):
         self._render()
         self.call_after_refresh(self.panel.focus)
         if self.auto is not None:
-            self.call_after_refresh(self._start_countdown)  # count from when the screen shows
+            # count from when the screen shows and has settled: the first frame, then what is
+            # built just after it (the option rows), so the first seconds are not spent waiting
+            self.call_after_refresh(self.call_after_refresh, self._start_countdown)
 
     def welcome_lines(self) -> list[tuple[str, str]]:
         """No demo scene: a welcome that says how to step instead."""

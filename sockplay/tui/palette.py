@@ -20,7 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from sockplay.core import catalog
 from sockplay.lang import commands
-from sockplay.lang.completer import first_sentence
+from sockplay.lang.gist import first_sentence
 
 # (display, help, line to put in the REPL, option whose form row to go to or None)
 Entry = tuple[str, str, Callable[[], str], str | None]

@@ -185,3 +185,63 @@ def test_every_usage_error_leaves_the_playground_working(pair: Playground) -> No
             bad()
     assert pair.send("a", b"ok").ok
     assert pair.recv("b", 2).data == b"ok"
+
+
+# ---- every option codec, every hostile value ----------------------------------------------
+HOSTILE_OPTION_VALUES = ["\x00", "²", "9" * 400, "-99999999999999999999", "on,²", "\ud800", "", ",,,", "on,",
+                         "1e999", "nan", "hex:zz", "lo\x00", "a" * 5000, "4294967296", "-2147483649", "tai,²",
+                         "224.0.0.1,lo\x00", "1," + "9" * 30, "🙂", "224.0.0.1,1.2.3.4,99999999999",
+                         None, (2**70, 1), [1, 2, 3], b"\xff", 2**80, -(2**80), float("nan")]
+
+
+def test_every_codec_refuses_what_it_cannot_carry_with_a_usage_error() -> None:
+    """SO_TXTIME 4294967296 was a struct.error, IP_ADD_MEMBERSHIP "224.0.0.1,lo\\0" a ValueError,
+    SO_BINDTODEVICE with a lone surrogate a UnicodeEncodeError: each killed the app from the option form."""
+    from sockplay.core import codecs
+
+    for kind, c in sorted(codecs.CODECS.items()):
+        for v in HOSTILE_OPTION_VALUES:
+            try:
+                c.encode(v)
+            except UsageError as exc:
+                assert str(exc), (kind, v)
+            except Exception as exc:  # noqa: BLE001 - the point: nothing else may escape
+                pytest.fail(f"{kind} codec: {v!r:.40} raised {type(exc).__name__}: {exc}")
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("SO_TXTIME", "4294967296", "does not fit"),
+    ("IP_ADD_MEMBERSHIP", "224.0.0.1,lo\x00", "NUL byte"),
+    ("SO_BINDTODEVICE", "\ud800", "not text"),
+])
+def test_setsockopt_with_a_value_no_field_can_hold(pg: Playground, option: str, value: str, words: str) -> None:
+    pg.socket("u", "inet", "dgram")
+    usage(pg.setsockopt, "u", option, value, match=words)
+    assert pg.getsockopt("u", "SO_TYPE").value == "SOCK_DGRAM"  # and it goes on
+
+
+# ---- families libc.py does not pack (netlink, packet) ----------------------------------------
+
+
+def test_a_netlink_socket_named_as_its_own_address_is_a_usage_error(pg: Playground) -> None:
+    """Hypothesis found `bind c c` on AF_NETLINK raising TypeError from Python's socket module."""
+    pg.socket("c", "netlink", "dgram")
+    msg = usage(pg.bind, "c", "c", match="reads back addresses of inet, inet6 and unix sockets only")
+    assert "AF_NETLINK" in msg
+    assert [e.kind for e in pg.journal.snapshot() if e.sock == "c"] == ["call"]  # the socket() alone: no getsockname
+
+
+@pytest.mark.parametrize("addr", [b"\x10\x00", ("x",), ("x", 0)])
+def test_a_malformed_netlink_address_is_a_usage_error_before_any_syscall(pg: Playground, addr: object) -> None:
+    pg.socket("c", "netlink", "dgram")
+    before = pg.journal.last_seq
+    usage(pg.bind, "c", addr, match="AF_NETLINK socket takes|netlink address is|pid")
+    usage(pg.connect, "c", addr, match="AF_NETLINK socket takes|netlink address is|pid")
+    assert pg.journal.last_seq == before
+
+
+def test_a_netlink_pid_beyond_32_bits_is_refused_not_truncated(pg: Playground) -> None:
+    """Python's socket module would pack 2**40 as 0 and the bind would succeed on another address."""
+    pg.socket("c", "netlink", "dgram")
+    usage(pg.bind, "c", (2**40, 0), match="pid")
+    usage(pg.bind, "c", (0, -1), match="groups")

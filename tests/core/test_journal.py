@@ -281,3 +281,34 @@ def test_a_sink_that_cannot_write_stops_without_breaking_the_calls(tmp_path) -> 
         j.emit(Event("note", text=str(i)))  # never raises
     assert j.sink_error is not None and j.sink_error.errno == 28  # ENOSPC
     assert j.close_sink().errno == 28
+
+
+def test_pace_holds_the_next_batch_in_the_ring_not_in_a_list() -> None:
+    """subscribe(pace=): called before each take; what comes meanwhile arrives as one batch."""
+    j = Journal(cap=1000, batch_interval=0.0)
+    open_gate = threading.Event()
+    paced = threading.Event()
+    batches: list[list[str]] = []
+    got_first = threading.Event()
+    got_second = threading.Event()
+
+    def pace() -> None:
+        if batches:  # after the first batch: hold the next until the test opens the gate
+            paced.set()
+            open_gate.wait(30)
+
+    def sub(batch: list[Event], missed: int) -> None:
+        batches.append([e.fields.get("text", "") for e in batch])
+        (got_second if len(batches) > 1 else got_first).set()
+
+    j.subscribe(sub, pace=pace)
+    j.emit(Event("note", text="first"))
+    assert got_first.wait(10) and batches[0] == ["first"]
+    assert paced.wait(10)  # the reader now waits in pace(), before taking anything
+    for i in range(50):
+        j.emit(Event("note", text=str(i)))
+    assert len(batches) == 1  # nothing taken while paced
+    open_gate.set()
+    assert got_second.wait(10)
+    assert batches[1] == [str(i) for i in range(50)]  # all of them, taken together
+    j.close()

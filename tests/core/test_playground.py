@@ -376,3 +376,31 @@ def test_raw_socket_without_privilege_is_eperm() -> None:
     errno_name, error = done.stdout.splitlines()[:2]
     assert errno_name == "EPERM"
     assert error and error != "Operation not permitted"
+
+
+def test_a_blocking_recvmsg_is_journaled_as_a_record_that_reads_like_the_hot_path(pg: Playground) -> None:
+    """Issue 10: a flood drained from a blocking socket must not fill the journal with GC-tracked
+    Events (each full collection walked them all and stopped the app's keys for up to 0.6 s)."""
+    import gc
+
+    from sockplay.core.journal import Event
+
+    pg.socket("u", "inet", "dgram")
+    pg.bind("u", "127.0.0.1:0")
+    pg.socket("v", "inet", "dgram")
+    pg.bind("v", "127.0.0.1:0")
+    assert pg.sendto("v", "u", b"one").ok and pg.sendto("v", "u", b"two").ok
+    assert not pg.get("u").nonblocking()
+    waited = pg.recvmsg("u", 64, anc=64)  # a call that could wait (the datagram is already queued)
+    entry = pg.journal._ring[-1]
+    assert type(entry) is tuple and not isinstance(entry, Event)
+    gc.collect()
+    gc.collect()  # the first pass may see the record before the tuples inside it are untracked
+    assert not gc.is_tracked(entry)  # a flat record: the collector stops walking it
+    hot = pg.recvmsg("u", 64, flags=["MSG_DONTWAIT"], anc=64)  # the hot path, for comparison
+    assert (waited.ret, waited.data, waited.address, waited.errno) == (3, b"one", hot.address, None)
+    assert waited.trace == hot.trace.replace('"two"', '"one"').replace(", MSG_DONTWAIT)", ", 0)")
+    fd = pg.sockets["u"].fileno()
+    assert waited.trace.startswith(f"recvmsg({fd}, {{msg_name={{sa_family=AF_INET") and waited.trace.endswith(", 0) = 3")
+    reads = [e for e in pg.journal.snapshot() if e.kind == "call" and e.outcome.syscall == "recvmsg"]
+    assert [(e.sock, e.outcome.data) for e in reads] == [("u", b"one"), ("u", b"two")]  # as a view reads them

@@ -76,7 +76,22 @@ def test_sigio_while_the_main_thread_waits_and_a_worker_drives_the_playground(pg
     assert found and found[0].socks == ["b"]
 
 
-def test_host_signal_handling_is_left_alone(pg: Playground) -> None:
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert not signal.pthread_sigmask(signal.SIG_BLOCK, [])  & {signal.SIGIO, signal.SIGURG, signal.SIGINT}
-    assert signals.status()["SIGIO"] == "caught"
+def test_host_signal_handling_is_left_alone() -> None:
+    """The host's SIGINT handler, whatever it is, survives a playground's life (an earlier
+    asyncio test may have left its own there, so the test sets one of its own first)."""
+
+    def host_handler(signum: int, frame: object) -> None:
+        pass
+
+    old = signal.signal(signal.SIGINT, host_handler)
+    pg = Playground()
+    try:
+        pg.socketpair("a", "b")
+        pg.send("a", b"x")
+        pg.recv("b", 1)
+        assert signal.getsignal(signal.SIGINT) is host_handler
+        assert not signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGIO, signal.SIGURG, signal.SIGINT}
+        assert signals.status()["SIGIO"] == "caught"
+    finally:
+        pg.close_all()
+        signal.signal(signal.SIGINT, old)

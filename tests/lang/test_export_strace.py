@@ -135,6 +135,19 @@ fcntl v nonblock off
 send v "x" timeout=20
 expect errno EDESTADDRREQ
 """,
+    # A zero-size receive on a stream returns 0 without meaning end of stream, so count= makes every try
+    # (the C export once stopped after the first: mypy's strict_equality found `size != 0` on a str).
+    "zero_size_stream_recv": """
+socketpair a b
+send a "hi"
+recv b 0 count=3
+recv b 0 peek count=2
+recv b 2
+expect data "hi"
+close a
+recv b 5 count=3
+expect ret 0
+""",
 }
 
 FD_RE = re.compile(r"(\d+)<socket:\[(\d+)\]>")
@@ -294,8 +307,23 @@ def test_normalise_drops_only_cpythons_check_of_a_wrapped_descriptor() -> None:
                                             script_call]
 
 
+# Scripts whose exported Python cannot make sockplay's calls, and why (the C export can).
+PYTHON_GAPS = {
+    "zero_size_stream_recv": "CPython's recv/recv_into make no syscall for a zero-size receive "
+                             "(they return 0 themselves), so the exported Python shows none",
+}
+
+
+def _python_gap(request: pytest.FixtureRequest, script: Path) -> None:
+    reason = PYTHON_GAPS.get(script.stem)
+    if reason:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
 @needs_issue_9_engine
-def test_exported_python_makes_the_calls_sockplay_run_makes(script: Path, tmp_path: Path) -> None:
+def test_exported_python_makes_the_calls_sockplay_run_makes(script: Path, tmp_path: Path,
+                                                             request: pytest.FixtureRequest) -> None:
+    _python_gap(request, script)
     want = sockplay_calls(script, tmp_path)
     got = python_calls(script, tmp_path)
     assert len(want) > 5, want
@@ -312,7 +340,9 @@ def test_exported_c_makes_the_calls_sockplay_run_makes(script: Path, tmp_path: P
 
 
 @pytest.mark.skipif(CC is None, reason="no C compiler (cc or gcc) on this machine; CI installs gcc")
-def test_exported_python_and_c_make_the_same_calls(script: Path, tmp_path: Path) -> None:
+def test_exported_python_and_c_make_the_same_calls(script: Path, tmp_path: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    _python_gap(request, script)
     py = python_calls(script, tmp_path)
     c = c_calls(script, tmp_path)
     assert len(py) > 5, py

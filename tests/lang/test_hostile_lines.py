@@ -40,6 +40,14 @@ REFUSED = [
     ("setsockopt a SO_RCVBUF 99999999999999999999", "does not fit"),
     ('send a "\udcff"', "not text"),
     ("bind u 127.0.0.1:\udcff", "not text"),
+    # '²'.isdigit() is True, yet int('²') raises ValueError: every isdigit() that guards an int() checks isascii() too
+    ("setsockopt u SO_LINGER ²,5", "expected on,SECONDS"),
+    ("setsockopt u SO_TXTIME ²", "expected a clock"),
+    ("connect u localhost:²", "not a number"),
+    ("setsockopt u IP_ADD_MEMBERSHIP 224.0.0.1,²", "interface"),
+    ("expect errno E²", "not an errno name"),
+    # a host name idna cannot encode (a label over 63 characters) is refused before the resolver
+    ("connect u " + "a" * 300 + ":80", "1 to 63 characters"),
 ]
 
 
@@ -64,6 +72,11 @@ def test_hostile_line_is_a_located_error(line: str, words: str, tmp_path: Path, 
     finally:
         pg.close_all()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_byte_count_option_refuses_unicode_digits() -> None:
+    proc = run("socketpair a b\n", "run", "--journal-bytes", "²k", "-")
+    assert proc.returncode == 2 and "is not a byte count" in proc.stderr, proc.stderr
 
 
 def test_negative_poll_timeout_has_polls_meaning() -> None:

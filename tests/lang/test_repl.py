@@ -94,6 +94,22 @@ async def test_typed_session_shows_the_peeked_bytes_and_ctrl_d_closes_everything
         with pytest.raises(OSError):
             os.fstat(fd)
     assert "closed 2 sockets" in repl.text
+    # leaving is a close() on each socket: the REPL shows them, it does not tear down silently
+    for fd in fds:
+        assert f"close({fd}) = 0" in repl.text, repl.text
+
+
+async def test_options_shows_every_getsockopt_it_made(repl: Harness, pg: Playground) -> None:
+    """`options` reads one value per row: each read is a real call, and its line is shown."""
+    await repl.run_line("socketpair a b", "new socket a, b")
+    fd = pg.sockets["a"].fileno()
+    await repl.run_line("options a", "SO_TXTIME")  # the table's last row: every read was made
+    calls = [line for e in pg.journal.snapshot() if e.kind == "call" and e.command == "options a"
+             for _o, line in e.outcome.trace_lines]
+    assert len(calls) > 20  # one per readable SOL_SOCKET option, and any size probes
+    for line in calls:
+        assert line in repl.text, f"{line!r} is a call `options` made, not shown:\n{repl.text}"
+    assert f"getsockopt({fd}, SOL_SOCKET, SO_TYPE, [SOCK_STREAM], [4]) = 0" in repl.text
 
 
 async def test_two_commands_on_one_line(repl: Harness) -> None:

@@ -19,7 +19,7 @@ from sockplay.tui.guard import IGNORED_KEY, GuardedXTermParser, NotUTF8Input, re
 from sockplay.tui.themes import Notice, ThemeFileError, load_theme_file, load_themes
 
 from .conftest import SIZE
-from .pilot import repl_text, type_line, wait_for
+from .pilot import repl_text, rows, type_line, wait_for
 
 HOSTILE = ["\x1b[99999999999999~", "\x1b[1114112u", "\x1b[99999999999999u", "\x1b[1;5:99999999999999u",
            "\x1b[123456789012345678901234567890;1u"]
@@ -117,3 +117,89 @@ async def test_unwritable_history_gives_one_notice(tmp_path: Path, make_app, mon
         assert await wait_for(lambda: "three" in repl_text(app))
         shown = [n.message for n in app._notifications if "history not saved" in n.message]
         assert len(shown) == 1, shown
+
+
+PASTES = ["a\x00b", "send a \x00\x00", "\x1b[31mred\x1b[0m", "x" * 100_000, "send a " + "y" * 100_000,
+          "recv b 99999999999999999999999999999", "\x1b]0;title\x07", "setsockopt a SO_RCVBUF " + "9" * 5000,
+          "echo \u202e\u200b", "aaa" + "\t" * 50]
+
+
+async def test_hostile_pastes_into_the_command_line_get_errors_and_the_app_goes_on(make_app) -> None:
+    from sockplay.tui.widgets.repl import CommandLine
+
+    app = make_app(empty=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_line(pilot, "socketpair a b")
+        await app.settle()
+        line = app.query_one(CommandLine)
+        for text in PASTES:
+            line.focus()
+            line.post_message(events.Paste(text))
+            await pilot.pause()
+            await pilot.press("enter")
+            await app.settle()
+        assert "bug in sockplay" not in repl_text(app) and "Traceback" not in repl_text(app)
+        await type_line(pilot, "send a still-here")
+        assert await wait_for(lambda: "= 10" in repl_text(app))
+
+
+@pytest.mark.parametrize(("sock", "option", "value", "words"), [
+    ("u1", "SO_TXTIME", "4294967296", "does not fit"),  # was a struct.error that ended the app
+    ("c1", "SO_LINGER", "²,5", "expected on,SECONDS"),  # '²'.isdigit() is True; int('²') raised
+    ("u1", "SO_RCVBUF", "9" * 400, "does not fit"),
+])
+async def test_option_form_field_with_a_value_no_field_can_hold(make_app, sock: str, option: str, value: str,
+                                                                words: str) -> None:
+    from sockplay.tui.widgets.options_form import OptionsForm
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.socket_list.select(sock)
+        form = app.query_one(OptionsForm)
+        assert await wait_for(lambda: form.socket_name == sock and form.group is not None)
+        await app.settle()
+        assert form.group is not None
+        row = form.group.by_name[option]
+        form.scroll_to_widget(row, animate=False)
+        row.control.focus()
+        assert await wait_for(lambda: app.focused is row.control)
+        row.control.value = value  # as a paste leaves it
+        await pilot.press("enter")
+        await app.settle()
+        assert await wait_for(lambda: "not sent" in row.detail_text, timeout=10), row.detail_text
+        assert words in row.detail_text, row.detail_text
+        assert f"setsockopt {sock} {option}" not in repl_text(app)
+        await pilot.press("ctrl+l")
+        await type_line(pilot, f"getsockopt {sock} SO_DOMAIN")
+        assert await wait_for(lambda: "AF_INET" in repl_text(app).split(f"getsockopt {sock} SO_DOMAIN")[-1])
+
+
+async def test_a_script_that_is_not_utf8_is_refused_with_a_message(make_app, tmp_path: Path) -> None:
+    """`sockplay FILE.sp` with a Latin-1 byte ended the app on mount (UnicodeDecodeError)."""
+    script = tmp_path / "latin1.sp"
+    script.write_bytes(b'socketpair a b\nsend a "caf\xe9"\n')
+    app = make_app(script=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        def flat() -> str:  # long lines wrap in the pane
+            return " ".join(repl_text(app).split())
+
+        assert await wait_for(lambda: "not UTF-8 text (byte 0xe9 at offset 26)" in flat()), flat()
+        assert "nothing ran from" in flat() and "its sockets are open" not in flat()
+        await type_line(pilot, "socketpair x y")
+        assert await wait_for(lambda: "new socket x, y" in repl_text(app))
+
+
+async def test_a_script_of_hostile_lines_runs_to_its_end(make_app, tmp_path: Path) -> None:
+    """NUL, escape sequences, huge numbers, a value no field holds and a 100 KB line: each a located error."""
+    script = tmp_path / "hostile.sp"
+    script.write_text('socketpair a b\nsend a "\\0"\n\x1b[31m\nrecv b 99999999999999999999\n'
+                      "setsockopt a SO_TXTIME 4294967296\n" + "x" * 100_000 + "\nsend a done\n", encoding="utf-8")
+    app = make_app(script=str(script))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle(15)
+        await pilot.pause()
+        text = repl_text(app)
+        assert "bug in sockplay" not in text and "Traceback" not in text
+        assert "hostile.sp:7" in text and rows(app) == ["a", "b"]

@@ -12,7 +12,7 @@ from sockplay.tui.widgets.options_form import OptionLine, OptionsForm
 from sockplay.tui.widgets.panes import SyscallPane
 
 from .conftest import SIZE
-from .test_app import repl_text, type_line, wait_for
+from .pilot import repl_text, type_line, wait_for
 
 
 def form_of(app: SockplayApp) -> OptionsForm:

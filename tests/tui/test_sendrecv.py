@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from textual.widgets import Input, SelectionList, Static, Switch, TabbedContent
@@ -13,6 +14,7 @@ from sockplay.tui.widgets import sendrecv
 from sockplay.tui.widgets.sendrecv import (
     MAX_BYTES,
     MAX_ENTRIES,
+    MAX_NEW_PER_BATCH,
     Entry,
     EntryView,
     History,
@@ -168,7 +170,8 @@ async def test_eagain_is_shown_with_its_explanation(make_app) -> None:
         assert await wait_for(lambda: len(entries(app)) == 1)
         err = entries(app)[-1]
         assert err.has_class("-error")
-        last = [e for e in app.pg.journal.snapshot() if e.kind == "call"][-1].outcome
+        last = [e for e in app.pg.journal.snapshot()
+                if e.kind == "call" and e.outcome.origin == "user"][-1].outcome  # not the views' [app] reads
         assert last.errno == "EAGAIN" and last.error
         assert "-1 EAGAIN" in text_of(err) and last.error in text_of(err)
 
@@ -343,3 +346,43 @@ async def test_a_flood_of_calls_keeps_the_view_bounded_and_says_so(make_app) -> 
         assert len(entries(app)) == len(hist.entries)
         title = str(panel(app).query_one("#sr-view").border_title)
         assert f"+{hist.dropped:,} older entries dropped" in title
+
+
+async def test_a_hidden_view_builds_no_widgets_and_shows_the_history_when_opened(make_app) -> None:
+    """Issue 10: a flood must not cost widgets nobody sees; opening the tab shows what was kept."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.settle()
+        app.socket_list.select("c1")
+        await pilot.pause()
+        assert app.query_one(TabbedContent).active != "tab-sendrecv"
+        app.run_command("send c1 hidden count=30")
+        await app.settle(timeout=10)
+        await pilot.pause()
+        hist = panel(app).histories["c1"]
+        assert [e.header for e in hist.entries][-1] == "send c1 hidden" and len(hist.entries) >= 30
+        assert entries(app) == []  # nothing built while the tab is hidden
+        await open_tab(app, pilot, "c1")
+        assert await wait_for(lambda: len(entries(app)) == len(hist.entries))
+        assert entries(app)[-1].entry is hist.entries[-1]
+
+
+async def test_a_flood_reaches_the_view_in_bounded_updates(make_app) -> None:
+    """Calls arriving faster than UPDATES_PER_SECOND wait and are taken together, newest kept."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        p = await open_tab(app, pilot, "c1")
+        await app.settle()
+        dropped = p.histories["c1"].dropped if "c1" in p.histories else 0
+        p._next_update_at = time.monotonic() + 60  # as if an update had just been made: the next must wait
+        app.run_command("send c1 a count=20")
+        app.run_command(f"send c1 b count={MAX_NEW_PER_BATCH + 10}")
+        assert await wait_for(lambda: p._skipped.get("c1") == 30, timeout=20)
+        assert p.behind and len(p._waiting["c1"]) == MAX_NEW_PER_BATCH
+        assert not entries(app) or entries(app)[-1].entry.header != "send c1 b"  # not shown yet
+        p._update_timer.stop()
+        p._take_waiting()  # what the timer does
+        await pilot.pause()
+        hist = p.histories["c1"]
+        assert not p.behind and hist.dropped - dropped == 30  # 20 a's and 10 b's let go, counted
+        assert [e.header for e in hist.entries][-MAX_NEW_PER_BATCH:] == ["send c1 b"] * MAX_NEW_PER_BATCH

@@ -1,11 +1,21 @@
 """Capture the playground's own packets on loopback: AF_PACKET, a TPACKET_V3 ring, a thread of its own.
 
-The kernel fills a ring of blocks shared with us by mmap; a block is handed over
-when full or after RETIRE_MS, so the thread wakes a few dozen times a second at
-most under a flood and never while the wire is quiet. A classic BPF filter built
+The kernel fills a ring of 1 MiB blocks shared with us by mmap; a block is
+handed over when full or after RETIRE_MS, so under a flood of small datagrams
+the thread wakes once per several thousand packets, and never while the wire
+is quiet. It waits in poll() with the GIL released. A classic BPF filter built
 from the playground's ports (wire/filter.py) makes the kernel drop everything
-else before it is copied. Each packet becomes a "wire" Event in the journal,
-stamped with the kernel's receive time, the same clock as the calls' events.
+else before it reaches the ring.
+
+The engine must not pay for the capture (`make bench`: ratio per-call with
+wire), so the thread does little with the GIL held: it copies a retired block
+once (one bytes object), hands the block back to the kernel and puts one record
+for the whole block in the journal, under one lock, as (record, i) for each
+packet (journal.WIRE_LAZY). A packet is decoded (headers, relative sequence
+numbers, socket names) when a view, the JSONL sink or `expect wire` first reads
+it, in capture order, and becomes a "wire" Event stamped with the kernel's
+receive time, the same clock as the calls' events. Only `wire on NAME` (some
+sockets left out) decodes in the thread, to drop the others' packets.
 
 The capture socket is sockplay's own, not one of the user's, so its calls are
 not in the trace; what it does is said in a note when it starts.
@@ -14,6 +24,7 @@ not in the trace; what it does is said in a note when it starts.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import mmap
 import os
 import select
@@ -21,11 +32,12 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from sockplay.core import bpf
-from sockplay.core.journal import Event
+from sockplay.core import bpf, journal
+from sockplay.core.journal import WIRE, WIRE_LAZY
 from sockplay.core.wire import filter as wfilter
 from sockplay.core.wire import pcap
 from sockplay.core.wire.decode import Packet, Relative, decode
@@ -44,11 +56,15 @@ ETH_P_ALL = 0x0003
 SO_ATTACH_FILTER = 26
 TP_STATUS_USER = 1
 
-BLOCK_SIZE = 1 << 18  # 256 KiB per block
-BLOCK_NR = 16  # 4 MiB in all
+BLOCK_SIZE = 1 << 20  # 1 MiB per block: under a flood the thread wakes once per ~8,000 small packets
+BLOCK_NR = 8  # 8 MiB in all
 FRAME_SIZE = 2048
-RETIRE_MS = 10  # a block with packets in it is handed over after this long at most
+RETIRE_MS = 20  # a block with packets in it is handed over after this long at most
 KEEP_FRAMES = 50_000  # frames kept for `wire save`
+KEEP_BYTES = 64 << 20  # and at most this much of their blocks (the newest block is always kept)
+LAZY_BYTES = 512  # a block journaled undecoded has packets of this many bytes or fewer on average
+PENDING_BLOCKS = 16  # blocks whose packets nobody read yet, kept for decoding in order (relative seq)
+CACHE_BLOCKS = 16  # blocks whose decoded packets are kept for the next reader
 IFACE = "lo"
 
 NO_CAP = ("capturing packets needs CAP_NET_RAW (an AF_PACKET socket); run sockplay as root or give "
@@ -58,17 +74,45 @@ PORT_CALLS = frozenset(("bind", "listen", "connect", "accept", "close"))
 SEND_CALLS = frozenset(("sendto", "send", "sendmsg"))
 
 
-def _wire_event(pkt: Packet) -> Event:
-    """Event("wire", ...) stamped with the kernel's time, built without the kwargs copies (a flood's hot path)."""
-    ev = Event.__new__(Event)
-    ev.seq = 0
-    ev.time = pkt.time
-    ev.kind = "wire"
-    ev.sock = pkt.src_sock or pkt.dst_sock
-    ev.command = None
-    ev.outcome = None
-    ev.fields = pkt.fields()
-    return ev
+_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {}  # one shared tuple of field names per shape of packet
+_HDR = struct.Struct("IIIIIIH")  # struct tpacket3_hdr: next offset, sec, nsec, snaplen, len, status, mac offset
+_LIVE: weakref.WeakValueDictionary[int, Capture] = weakref.WeakValueDictionary()  # records name their capture
+_IDS = itertools.count(1)
+
+
+def _frame(block: bytes, off: int) -> tuple[int, int, bytes, int]:
+    """(sec, nsec, frame, wire length) of the packet at `off` in a copied block."""
+    _nxt, sec, nsec, snap, length, _st, mac = _HDR.unpack_from(block, off)
+    start = off + mac
+    return sec, nsec, block[start:start + snap], length
+
+
+def _offsets(block: bytes, first: int, num: int) -> list[int]:
+    """Where each of a block's packets starts (struct tpacket3_hdr's tp_next_offset chain)."""
+    out = []
+    off = first
+    unpack_from = _HDR.unpack_from
+    for _ in range(num):
+        out.append(off)
+        off += unpack_from(block, off)[0]
+    return out
+
+
+def view(rec: tuple, i: int) -> tuple | None:
+    """Packet `i` of a journal.WIRE_LAZY block record as a WIRE record (journal calls it when one is read)."""
+    cap = _LIVE.get(rec[2])
+    if cap is None:  # its capture is gone with its playground: decoded alone, no names
+        off = _offsets(rec[4], rec[5], i + 1)[i]
+        sec, nsec, frame, _ = _frame(rec[4], off)
+        pkt = decode(frame, sec + nsec * 1e-9, None)
+        if pkt is None:
+            return None
+        d = pkt.fields()
+        return (pkt.time, WIRE, None, tuple(d), tuple(d.values()))
+    return cap.decoded(rec, i)
+
+
+journal.WIRE_VIEW[:] = [view]
 
 
 class Capture:
@@ -86,10 +130,19 @@ class Capture:
         self.reason: str | None = None
         self.packets = 0
         self.dropped = 0  # the ring was full (the kernel counts these)
+        self.passed = 0  # packets the BPF filter let into the ring (the kernel's count, PACKET_STATISTICS)
         self.cpu = 0.0  # CPU seconds the capture thread spent on packets (for the bench)
-        self.frames: deque[tuple[int, int, bytes, int]] = deque(maxlen=KEEP_FRAMES)
+        self.frames: deque[tuple[bytes, int, int, list[int] | None]] = deque()  # for `wire save`: see _keep
+        self._framed = 0  # packets in self.frames
+        self._framed_bytes = 0  # and the bytes of their blocks
         self.writers: list[pcap.Writer] = []
         self._rel = Relative()
+        self._id = next(_IDS)
+        _LIVE[self._id] = self
+        self._blocks = 0  # blocks journaled so far (a record's k)
+        self._pending: deque[tuple[int, bytes, int, int]] = deque(maxlen=PENDING_BLOCKS)  # (k, block, first, num)
+        self._cache: dict[int, list[tuple | None]] = {}  # block k -> its packets' WIRE records, decoded
+        self._dlock = threading.Lock()
         self._names: dict[tuple[str, str, str], tuple[str | None, str | None]] = {}
         self._sock: socket.socket | None = None
         self._mm: mmap.mmap | None = None
@@ -259,13 +312,15 @@ class Capture:
             getattr(o, "family", None) in (socket.AF_INET, socket.AF_INET6) for o in list(self.pg.sockets.values()))
         unix_only = bool(self.pg.sockets) and not inet
         return {"running": self.running, "reason": self.reason, "packets": self.packets, "dropped": self.dropped,
-                "cpu": self.cpu,
+                "passed": self.passed, "cpu": self.cpu,
                 "ports": sorted(self.ports), "only": sorted(self.only) if self.only is not None else None,
                 "unix_only": unix_only, "iface": self.iface}
 
     def save(self, path: str) -> int:
         """Write the packets kept so far (the last KEEP_FRAMES) to a pcap file."""
-        return pcap.write_file(path, list(self.frames))
+        frames = [_frame(block, off) for block, first, num, offs in list(self.frames)
+                  for off in (offs if offs is not None else _offsets(block, first, num))]
+        return pcap.write_file(path, frames[-KEEP_FRAMES:])
 
     def add_writer(self, path: str) -> pcap.Writer:
         w = pcap.Writer(path)
@@ -274,6 +329,7 @@ class Capture:
 
     # -- the thread ----------------------------------------------------------------
     def _run(self) -> None:
+        """Wait in poll() (the GIL released) for a block to retire; copy it once, hand it back, journal it."""
         mm, s = self._mm, self._sock
         if mm is None or s is None:
             return
@@ -288,39 +344,107 @@ class Capture:
                 p.poll(1000)
                 continue
             t0 = time.thread_time()
-            num, off = unpack_from("II", mm, base + 12)
-            batch = []
-            for _ in range(num):
-                nxt, sec, nsec, snap, length, _st, mac = unpack_from("IIIIIIH", mm, base + off)
-                start = base + off + mac
-                batch.append((sec, nsec, mm[start:start + snap], length))
-                off += nxt
+            num, first, used = unpack_from("III", mm, base + 12)
+            block = mm[base:base + min(max(used, first), BLOCK_SIZE)]  # the one copy of these packets
             struct.pack_into("I", mm, base + 8, 0)  # hand the block back to the kernel
             blk = (blk + 1) % BLOCK_NR
-            self._deliver(batch)
             if num:
+                self._deliver(block, num, first)
                 with contextlib.suppress(OSError):
-                    _, drops, _ = struct.unpack("3I", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+                    passed, drops, _ = struct.unpack("3I", s.getsockopt(SOL_PACKET, PACKET_STATISTICS, 12))
+                    self.passed += passed  # what the kernel's filter let through (reading resets the counts)
                     self.dropped += drops
             self.cpu += time.thread_time() - t0
 
-    def _deliver(self, batch: list[tuple[int, int, bytes, int]]) -> None:
-        emit = self.pg.journal.emit
-        for w in self.writers:
-            for sec, nsec, frame, length in batch:
-                w.write(sec, nsec, frame, length)
-            w.flush()
-        for sec, nsec, frame, length in batch:
-            pkt = decode(frame, sec + nsec * 1e-9, self._rel)
-            if pkt is None:
-                continue
-            self._name(pkt)
-            if self.only is not None or self.excluded:
-                if not (self.wanted(pkt.src_sock) or self.wanted(pkt.dst_sock)):
-                    continue
-            self.frames.append((sec, nsec, frame, length))
-            self.packets += 1
-            emit(_wire_event(pkt))
+    def _deliver(self, block: bytes, num: int, first: int) -> None:
+        """Journal a retired block's packets under one lock, undecoded: one record for the block.
+
+        While every socket is watched, the ring gets (block record, i) for each
+        packet, decoded when a view, the JSONL sink or `expect wire` reads it
+        (journal.WIRE_VIEW). When some sockets are left out, the block is decoded
+        here so that their packets can be dropped; and so is a block of big
+        packets (over LAZY_BYTES on average), so the ring never holds much of
+        the bytes the playground moved (their copies for `wire save` are bounded
+        apart, by KEEP_BYTES).
+        """
+        k = self._blocks = self._blocks + 1
+        _nxt, sec, nsec, *_ = _HDR.unpack_from(block, first)
+        rec = (sec + nsec * 1e-9, WIRE_LAZY, self._id, k, block, first, num)
+        offs = None
+        if self.writers:
+            offs = _offsets(block, first, num)
+            for w in self.writers:
+                for o in offs:
+                    w.write(*_frame(block, o))
+                w.flush()
+        with self._dlock:
+            self._pending.append((k, block, first, num))
+        some = self.only is not None or bool(self.excluded)
+        if some or len(block) > LAZY_BYTES * num:
+            offs = offs or _offsets(block, first, num)
+            kept = []
+            kept_offs = []
+            for i, off in enumerate(offs):
+                got = self.decoded(rec, i)
+                if got is not None and (not some or self.wanted(got[4][8]) or self.wanted(got[4][9])):  # src, dst
+                    kept.append(got)
+                    kept_offs.append(off)
+            if kept_offs:
+                self._keep(block, first, len(kept_offs), kept_offs)
+            self.packets += len(kept)
+            self.pg.journal.add_records(kept)
+            return
+        self._keep(block, first, num, None)
+        self.packets += num
+        self.pg.journal.add_batch(rec, num, 0)
+
+    def _keep(self, block: bytes, first: int, num: int, offs: list[int] | None) -> None:
+        """Keep packets for `wire save` (offs None: all the block's): whole blocks, the last KEEP_FRAMES covered."""
+        self.frames.append((block, first, num, offs))
+        self._framed += num
+        self._framed_bytes += len(block)
+        f = self.frames
+        while len(f) > 1 and (self._framed - f[0][2] >= KEEP_FRAMES or self._framed_bytes > KEEP_BYTES):
+            old = f.popleft()
+            self._framed -= old[2]
+            self._framed_bytes -= len(old[0])
+
+    # -- decoding, in capture order, when first read ------------------------------------
+    def decoded(self, rec: tuple, i: int) -> tuple | None:
+        """Packet `i` of a WIRE_LAZY block record as a WIRE record (time, WIRE, sock, names, values), or None.
+
+        Relative sequence numbers need every packet decoded in capture order, so
+        reading a packet decodes the blocks before its own that nobody read yet
+        (kept while they are among the last PENDING_BLOCKS; older ones are
+        skipped, as tcpdump skips what happened before it started).
+        """
+        k = rec[3]
+        with self._dlock:
+            done = self._cache.get(k)
+            if done is not None:
+                return done[i]
+            pend = self._pending
+            while pend and pend[0][0] <= k:
+                bk, block, first, num = pend.popleft()
+                self._cache[bk] = [self._decode(block, off, self._rel) for off in _offsets(block, first, num)]
+                while len(self._cache) > CACHE_BLOCKS:
+                    del self._cache[next(iter(self._cache))]
+            done = self._cache.get(k)
+            if done is not None:
+                return done[i]
+            # Its block left the cache (or was skipped): decode the packet alone, the bases as they are now.
+            return self._decode(rec[4], _offsets(rec[4], rec[5], i + 1)[i], self._rel.peek())
+
+    def _decode(self, block: bytes, off: int, rel: Relative) -> tuple | None:
+        sec, nsec, frame, _length = _frame(block, off)
+        pkt = decode(frame, sec + nsec * 1e-9, rel)
+        if pkt is None:
+            return None
+        self._name(pkt)
+        d = pkt.fields()
+        keys = tuple(d)
+        keys = _KEYS.setdefault(keys, keys)
+        return (pkt.time, WIRE, pkt.src_sock or pkt.dst_sock, keys, tuple(d.values()))
 
     def _name(self, pkt: Packet) -> None:
         if pkt.inner is not None:  # an ICMP error: it is about the quoted packet's sender

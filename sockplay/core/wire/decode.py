@@ -266,6 +266,12 @@ class Relative:
     def clear(self) -> None:
         self._base.clear()
 
+    def peek(self) -> Relative:
+        """A copy to decode an old packet with, which leaves these bases as they are."""
+        r = Relative()
+        r._base = dict(self._base)
+        return r
+
 
 def tcpdump_flags(flags: list[str]) -> str:
     """The flag letters tcpdump prints: S, S., P., F., R, . ('none' for no flag)."""

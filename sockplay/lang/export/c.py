@@ -368,7 +368,7 @@ class CGen(Generator):
         if count > 1:
             lines.append("if (n < 0)")
             lines.append("    break; /* the first error ends the tries */")
-            if s.stream and size != 0:
+            if s.stream and self.size(cmd) != 0:  # a zero-size receive returns 0 without an end of stream
                 lines.append("if (n == 0)")
                 lines.append("    break; /* end of stream: more tries would say the same */")
         self.block(lines, self.loop_head(cmd))

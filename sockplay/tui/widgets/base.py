@@ -16,6 +16,12 @@ class SocketView:
 
     socket_name: str | None = None
 
+    def _on_mount(self, event: Any) -> None:
+        """Tell the app (Textual calls this beside the widget's own mount handlers)."""
+        hook = getattr(getattr(self, "app", None), "socket_view_mounted", None)
+        if callable(hook):
+            hook(self)
+
     def show_socket(self, name: str | None, info: dict[str, Any] | None) -> None:
         """The selection changed (or the selected socket's info did); `info` is Playground.info()."""
         self.socket_name = name
@@ -23,6 +29,11 @@ class SocketView:
     @property
     def busy(self) -> bool:
         """True while the view has work scheduled that will make calls (tests and screenshots wait)."""
+        return False
+
+    @property
+    def behind(self) -> bool:
+        """True while the view holds calls it was given and has not shown yet (tests wait)."""
         return False
 
     def journal_calls(self, events: list[Any]) -> None:

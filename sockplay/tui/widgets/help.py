@@ -24,7 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sockplay.lang import commands
-from sockplay.lang.completer import first_sentence
+from sockplay.lang.gist import first_sentence
 from sockplay.tui.config import key_label
 from sockplay.tui.themes import muted_style
 from sockplay.tui.views import VIEWS

@@ -298,19 +298,19 @@ class OptionsForm(SocketView, Vertical):
             yield Static(HINT, id="opt-hint", markup=False)
             yield Label("auto-accept", id="opt-accept-label")
             yield Switch(animate=False, id="opt-accept")
-        with OptionRows(id="opt-rows"):
-            # The commonest kind is built with the app, not after the first selection: building
-            # ~65 rows takes most of a second on a busy machine, and the form must fill at once.
-            for key in PREBUILT:
-                group = self.groups[key] = OptionGroup(key)
-                group.display = False
-                yield group
+        yield OptionRows(id="opt-rows")
         yield Static("", id="opt-help", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#opt-accept-label").display = False
         self.query_one("#opt-accept").display = False
         self._help_idle()
+        # The commonest kind is built before its first selection, but after the app's first frame:
+        # ~65 rows take most of a second on a busy machine, the form must fill at once when the
+        # scene's c1 is selected, and the prompt must not wait for them.
+        for key in PREBUILT:
+            self._building.add(key)
+            self.call_after_refresh(self._build, key)
 
     # -- the app's hooks -------------------------------------------------------
     def show_socket(self, name: str | None, info: dict[str, Any] | None) -> None:

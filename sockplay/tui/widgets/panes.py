@@ -221,7 +221,7 @@ class AncillaryPane(EventPane):
 class SyscallPane(EventPane):
     """strace-style lines; a failing call is red with its explanation on the next line.
 
-    The app's own reads (the option form's getsockopt calls) arrive folded, one line
+    The app's own reads (the option form's getsockopt, the socket list's getsockname and TCP_INFO) arrive folded, one line
     per refresh; `o` opens the newest folded refresh (its lines are kept, bounded).
     """
 

@@ -5,6 +5,8 @@ firehose panes use Log. The command line is a Textual Input with the language's
 own pieces plugged in: the prompt_toolkit `CommandCompleter` feeds a dropdown
 (Tab), the pygments `SockLexer` colours the line as it is typed, and history
 persists in a file and ghosts the rest of a remembered line (Right takes it).
+prompt_toolkit loads after the first frame (a background thread warms it), so the
+prompt shows without waiting for it; the history file is read without it.
 """
 
 from __future__ import annotations
@@ -16,11 +18,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from os.path import commonprefix
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prompt_toolkit.completion import CompleteEvent
-from prompt_toolkit.document import Document
-from prompt_toolkit.history import FileHistory
 from pygments.token import string_to_tokentype
 from rich.style import Style
 from rich.text import Text
@@ -32,11 +31,14 @@ from textual.suggester import Suggester
 from textual.theme import Theme
 from textual.widgets import Input, OptionList, RichLog
 
-from sockplay.lang.completer import CommandCompleter
+from sockplay.lang.histfile import append_history, read_history
 from sockplay.lang.lexer import TOKEN_STYLES
 from sockplay.tui.highlight import rich_highlighter
 from sockplay.tui.themes import muted_style
 from sockplay.tui.widgets.completion import Candidate, CompletionMenu
+
+if TYPE_CHECKING:
+    from sockplay.lang.completer import CommandCompleter
 
 PROMPT = "sockplay> "
 HISTORY_ENV = "SOCKPLAY_HISTORY"  # a file path; empty turns persistence off (tests point it at tmp)
@@ -81,6 +83,18 @@ def theme_highlighter(syntax: dict[str, str]) -> Any:
     for name, style in syntax.items():
         styles[string_to_tokentype(name)] = style
     return rich_highlighter(styles)
+
+
+def warm_completer() -> None:
+    """After the first frame: load the completer (and prompt_toolkit) on a thread, so Tab answers at once."""
+    import importlib
+    import threading
+
+    def load() -> None:
+        for name in ("sockplay.lang.completer", "prompt_toolkit.document"):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, name="sockplay-warm-completer", daemon=True).start()
 
 
 class HistorySuggester(Suggester):
@@ -129,11 +143,20 @@ class CommandLine(Input):
         self.history: list[str] = []
         self._hist_pos: int | None = None
         self._draft = ""
-        self._store: FileHistory | None = None
-        self._store_path: Path | None = None
+        self._store_path: Path | None = None  # where typed lines are appended (None: kept in memory only)
         self.suggester = HistorySuggester(lambda: self.history)
-        self.completer = CommandCompleter(socket_names or (lambda: ()))
+        self._socket_names = socket_names or (lambda: ())
+        self._completer: CommandCompleter | None = None
         self.menu: CompletionMenu | None = None
+
+    @property
+    def completer(self) -> CommandCompleter:
+        """The language's completer, made on first use (it is where prompt_toolkit comes in)."""
+        if self._completer is None:
+            from sockplay.lang.completer import CommandCompleter
+
+            self._completer = CommandCompleter(self._socket_names)
+        return self._completer
 
     # -- history ------------------------------------------------------------------
     def load_history(self, path: Path | None) -> None:
@@ -142,12 +165,10 @@ class CommandLine(Input):
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            store = FileHistory(str(path))
-            newest_first = list(store.load_history_strings())
+            newest_first = read_history(path)
         except (OSError, UnicodeDecodeError) as exc:
             self.notify(f"history not kept: {exc}", severity="warning", markup=False)
             return
-        self._store = store
         self._store_path = path
         lines: list[str] = []
         for line in reversed(newest_first[:HISTORY_KEEP]):
@@ -159,12 +180,12 @@ class CommandLine(Input):
         if self.history and self.history[-1] == line:
             return
         self.history.append(line)
-        if self._store is not None:
+        if self._store_path is not None:
             try:
-                self._store.store_string(line)
+                append_history(self._store_path, line)
             except OSError as exc:
-                self._store = None  # keep history in memory only, and say so once
-                self.notify(f"history not saved: cannot write {self._store_path} ({exc.strerror or exc}); "
+                path, self._store_path = self._store_path, None  # keep history in memory only, and say so once
+                self.notify(f"history not saved: cannot write {path} ({exc.strerror or exc}); "
                             "this session's lines are still kept in memory", severity="warning", markup=False)
 
     # -- keys ----------------------------------------------------------------------
@@ -241,10 +262,14 @@ class CommandLine(Input):
     # -- completion ----------------------------------------------------------------
     def candidates(self) -> list[Candidate]:
         """What the language's completer offers at the cursor, with each one's meaning."""
+        completer = self.completer
+        from prompt_toolkit.completion import CompleteEvent
+        from prompt_toolkit.document import Document
+
         doc = Document(self.value, self.cursor_position)
         event = CompleteEvent(completion_requested=True)
         try:
-            found = list(self.completer.get_completions(doc, event))
+            found = list(completer.get_completions(doc, event))
         except Exception:  # noqa: BLE001 - a half-typed line must never break typing
             return []
         return [Candidate(c.text, c.display_meta_text, -c.start_position) for c in found]
@@ -358,6 +383,7 @@ class ReplPane(Vertical):
         line.menu = self.query_one(CompletionMenu)
         line.menu.close()
         line.load_history(history_path(self.app))
+        self.call_after_refresh(warm_completer)
         self._set_theme(self.app.current_theme)
         self.app.theme_changed_signal.subscribe(self, self._set_theme)
         self.watch(self.app, "sub_title", self._show_recording)

@@ -49,7 +49,8 @@ DEFAULT_ANC = 256
 MAX_ENTRIES = 200  # entries kept per socket
 MAX_BYTES = 64 * 1024  # received bytes kept per socket
 ENTRY_SHOWN = 8 * 1024  # bytes of one receive shown in the dump; the rest is counted
-MAX_NEW_PER_BATCH = 50  # a flood drained from the REPL shows its newest entries only
+MAX_NEW_PER_BATCH = 50  # a flood drained from the REPL shows its newest entries only (per update)
+UPDATES_PER_SECOND = 2  # the view takes new entries at most this often; a lone call shows at once
 
 DRAIN_COUNT = 16  # keep reading: tries per command (count=N stops at EAGAIN or EOF)
 REARM = 0.5  # after EAGAIN, read again only when POLLIN dropped, or after this long
@@ -294,6 +295,14 @@ class SendRecvPanel(SocketView, Vertical):
         self._shown: str | None = None  # whose history the view holds
         self._ready: dict[str, list[str]] = {}  # the app's readiness map, as last published
         self._timer: Any = None  # one pending second look (REARM / LOST)
+        # Calls not yet shown, per socket: the newest MAX_NEW_PER_BATCH, and how many older ones
+        # were let go. Taken at most UPDATES_PER_SECOND, so a flood costs the UI thread a bounded
+        # amount of work (each entry is a widget to build and lay out) whatever its rate.
+        self._waiting: dict[str, deque[Any]] = {}
+        self._skipped: dict[str, int] = {}
+        self._update_timer: Any = None
+        self._next_update_at = 0.0
+        self._view_stale = False  # the view was left as it was while hidden: rebuild when shown
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -584,20 +593,41 @@ class SendRecvPanel(SocketView, Vertical):
     # -- journal -----------------------------------------------------------------
     def journal_calls(self, events: list[Any]) -> None:
         """Show send and receive results of every socket (REPL-typed ones too), newest at the bottom."""
-        app: Any = self.app
-        fz = getattr(app, "freezer", None)
-        wanted: dict[str, list[Any]] = {}
         for ev in events:
             out = ev.outcome
             if out is None or ev.sock is None or out.syscall not in RECV_CALLS + SEND_CALLS:
                 continue
-            if not self._own_drain(ev):
-                wanted.setdefault(ev.sock, []).append(ev)
-        for name, evs in wanted.items():
+            if self._own_drain(ev):
+                continue
+            waiting = self._waiting.get(ev.sock)
+            if waiting is None:
+                waiting = self._waiting[ev.sock] = deque(maxlen=MAX_NEW_PER_BATCH)
+            elif len(waiting) == MAX_NEW_PER_BATCH:  # a flood: only the newest are worth building
+                self._skipped[ev.sock] = self._skipped.get(ev.sock, 0) + 1
+            waiting.append(ev)
+        if self._waiting and self._update_timer is None:
+            wait = self._next_update_at - time.monotonic()
+            if wait <= 0:
+                self._take_waiting()
+            else:
+                self._update_timer = self.set_timer(wait, self._take_waiting)
+
+    @property
+    def behind(self) -> bool:
+        """True while calls the view was given are not in its history yet (at most 1/UPDATES_PER_SECOND)."""
+        return bool(self._waiting)
+
+    def _take_waiting(self) -> None:
+        """Put the waiting calls into the histories, and the shown socket's into the view."""
+        self._update_timer = None
+        self._next_update_at = time.monotonic() + 1 / UPDATES_PER_SECOND
+        waiting, self._waiting = self._waiting, {}
+        skipped, self._skipped = self._skipped, {}
+        app: Any = self.app
+        fz = getattr(app, "freezer", None)
+        for name, evs in waiting.items():
             hist = self.histories.setdefault(name, History())
-            if len(evs) > MAX_NEW_PER_BATCH:  # a flood: only the newest are worth building
-                hist.dropped += len(evs) - MAX_NEW_PER_BATCH
-                evs = evs[-MAX_NEW_PER_BATCH:]
+            hist.dropped += skipped.get(name, 0)
             sock = app.pg.sockets.get(name) if hasattr(app, "pg") else None
             stream = getattr(sock, "type", None) in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET)
             entries = [entry_from_event(ev, fz, stream) for ev in evs]
@@ -620,7 +650,19 @@ class SendRecvPanel(SocketView, Vertical):
             title += f" · +{hist.dropped:,} older entries dropped"
         view.border_title = title
 
+    def _view_hidden(self) -> bool:
+        """The tab is not on screen: its view's widgets would be built for nobody."""
+        return self.query_one("#sr-view").region.area == 0
+
+    def on_show(self) -> None:
+        if self._view_stale:
+            self._rebuild_view()
+
     def _rebuild_view(self) -> None:
+        if self._view_hidden():
+            self._view_stale = True  # built when the tab is shown (on_show)
+            return
+        self._view_stale = False
         view = self.query_one("#sr-view", VerticalScroll)
         view.remove_children()
         self._width = self._view_width()
@@ -637,6 +679,9 @@ class SendRecvPanel(SocketView, Vertical):
         view.scroll_to_widget(newest, animate=False, top=True)
 
     def _append_view(self, entries: list[Entry], gone: int) -> None:
+        if self._view_stale or self._view_hidden():
+            self._view_stale = True
+            return
         view = self.query_one("#sr-view", VerticalScroll)
         kids = list(view.query_children(EntryView))
         # following: the end is in view, or the newest entry's header is (a tall one was shown from its top)
@@ -654,6 +699,9 @@ class SendRecvPanel(SocketView, Vertical):
         self._title()
 
     def on_resize(self) -> None:
+        if self._view_stale and not self._view_hidden():
+            self._rebuild_view()  # the view had no room (a small terminal) and has some now
+            return
         width = self._view_width()
         if width != self._width:
             self._width = width
