@@ -1057,7 +1057,8 @@ class SockplayApp(App[int]):
             except Exception:  # noqa: BLE001 - a socket closed meanwhile: the next read sees it gone
                 rows = []
             finally:
-                self._next_ask_at = time.monotonic() + LIST_READ_GAP
+                # frozen (snapshots): no gap, so where a read lands follows the calls, not the clock
+                self._next_ask_at = time.monotonic() + (0.0 if self.frozen else LIST_READ_GAP)
                 self.post_message(KernelRead(rows))
 
         self.observe(read)

@@ -20,6 +20,7 @@ from typing import Any
 
 from textual.widgets import Input, TabbedContent
 
+from sockplay.core.sockets import PlaySocket
 from sockplay.tui.app import AppOptions, SockplayApp
 from sockplay.tui.widgets.options_form import OptionsForm
 from sockplay.tui.widgets.panes import PollPane
@@ -157,9 +158,26 @@ async def wire_steps(app: SockplayApp, pilot: Any) -> None:
     await run(app, pilot, "shutdown c2 wr")
     await wait_until(lambda: packets() >= 7)
     # The peer's ACK of the FIN moves c2 from FIN_WAIT1 to FIN_WAIT2: show the state the kernel settled on.
-    await wait_until(lambda: app.pg.info("c2").get("state") == "FIN_WAIT2")
+    # Asked of /proc/net/tcp, not of the socket: a getsockopt here would be a call on a user's
+    # socket that no trace shows.
+    s1 = app.pg.sockets["s1"]
+    s1_port = s1.local[1] if isinstance(s1, PlaySocket) and s1.local else 0
+    await wait_until(lambda: _fin_wait2_towards(s1_port))
     app.refresh_sockets()
     await finish(app, pilot)
+
+
+def _fin_wait2_towards(port: int) -> bool:
+    """Is some loopback TCP socket in FIN_WAIT2 (state 05) towards `port`? (from /proc/net/tcp)"""
+    try:
+        rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return True  # nothing to wait on: take the picture
+    for row in rows:
+        f = row.split()
+        if len(f) > 3 and f[3] == "05" and int(f[2].rsplit(":", 1)[1], 16) == port:
+            return True
+    return False
 
 
 async def help_steps(app: SockplayApp, pilot: Any) -> None:

@@ -251,6 +251,10 @@ def cmsg_lines(ev: Any, fz: Freezer, state: AncillaryState) -> list[str]:
 
 def syscall_lines(ev: Any, fz: Freezer) -> list[str]:
     if ev.kind == "pending":
+        if fz.frozen:
+            # Whether a call was still in the kernel after 20 ms depends on the machine's load, and a
+            # frozen app (snapshots, screenshots) must draw the same screen on every machine.
+            return []
         syscall = getattr(ev, "syscall", "call")
         return [f"{ev.sock or '?'}: {syscall}(...) <pending: waits in the background>"]
     if ev.kind == "signal":

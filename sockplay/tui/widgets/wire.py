@@ -153,7 +153,8 @@ class WirePane(EventPane):
             self.packets += folded
             for ev in events:
                 kind = ev.kind
-                if kind == "call" and ev.outcome is not None:
+                if kind == "call" and ev.outcome is not None and getattr(ev.outcome, "origin", "user") == "user":
+                    # The app's own reads (the socket list's) send nothing: a packet is never theirs.
                     self._calls.append((ev.time, f"{ev.outcome.syscall} {ev.sock or ''}".strip()))
                 elif kind == "note" and ev.fields.get("wire"):
                     lines += self._place(float("inf"))
