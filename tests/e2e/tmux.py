@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 _VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = _VENV_PYTHON if _VENV_PYTHON.exists() else Path(sys.executable)
-WAIT = 8.0  # seconds any text may take to show
+WAIT = 20.0  # generous: a loaded 2-core machine can take seconds to draw a line (a wait ends as soon as the text shows)
 
 
 class Tmux:
