@@ -173,6 +173,12 @@ async def test_option_form_field_with_a_value_no_field_can_hold(make_app, sock: 
         await pilot.press("ctrl+l")
         await type_line(pilot, f"getsockopt {sock} SO_DOMAIN")
         assert await wait_for(lambda: "AF_INET" in repl_text(app).split(f"getsockopt {sock} SO_DOMAIN")[-1])
+        # A read of that very option (the form's own, or typed) leaves the refusal said: it was
+        # wiped by a read already on its way when the person pressed Enter on a loaded machine.
+        await type_line(pilot, f"getsockopt {sock} {option}")
+        assert await wait_for(lambda: f"getsockopt {sock} {option}" in repl_text(app))
+        await app.settle()
+        assert "not sent" in row.detail_text, row.detail_text
 
 
 async def test_a_script_that_is_not_utf8_is_refused_with_a_message(make_app, tmp_path: Path) -> None:

@@ -395,11 +395,14 @@ class OptionsForm(SocketView, Vertical):
             st = self.states.setdefault(sock, {}).setdefault(opt, OptState())
             st.pending = False
             if out.syscall == "getsockopt":
+                # A value the form refused to send stays said until the person sends again: a read
+                # that was already on its way must not wipe the message from under their eyes.
+                refused = st.error if (st.error or "").startswith("not sent") else None
                 if out.errno:
-                    st.error, st.read = f"{out.errno}: {out.error or ''}".rstrip(": "), True
+                    st.error, st.read = refused or f"{out.errno}: {out.error or ''}".rstrip(": "), True
                     st.kernel = None
                 else:
-                    st.kernel, st.read, st.error = out.value, True, None
+                    st.kernel, st.read, st.error = out.value, True, refused
             else:
                 asked = next((n[6:] for n in out.notes if n.startswith("asked ")), None)
                 st.asked = asked
