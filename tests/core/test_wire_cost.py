@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -20,15 +19,6 @@ from sockplay.core.journal import WIRE_LAZY
 from .test_wire import CAPTURE_WHY
 
 pytestmark = pytest.mark.skipif(CAPTURE_WHY is not None, reason=f"no packet capture here: {CAPTURE_WHY}")
-
-
-@pytest.fixture
-def wpg() -> Iterator[Playground]:
-    p = Playground()
-    try:
-        yield p
-    finally:
-        p.close_all()
 
 
 def _wait_packets(pg: Playground, n: int, timeout: float = 10.0) -> None:
@@ -48,33 +38,33 @@ def _udp_pair(pg: Playground) -> None:
     pg.fcntl("tx", "nonblock", True)
 
 
-def test_hot_paths_stay_on_while_capturing(wpg: Playground) -> None:
-    _udp_pair(wpg)
-    assert wpg.wire_on() is None
-    sent = wpg.send("tx", b"ping")
-    got = wpg.recvmsg("rx", 2048)
+def test_hot_paths_stay_on_while_capturing(pg: Playground) -> None:
+    _udp_pair(pg)
+    assert pg.wire_on() is None
+    sent = pg.send("tx", b"ping")
+    got = pg.recvmsg("rx", 2048)
     for out in (sent, got):
         assert out._rec is not None  # a record, decoded on read: the lean path, not the Outcome-building one
     assert got.data == b"ping" and got.trace.startswith("recvmsg(")
     assert sent.ret == 4 and sent.trace.startswith("sendto(")
-    _wait_packets(wpg, 1)
-    wire = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    _wait_packets(pg, 1)
+    wire = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     assert [(e.fields["src_sock"], e.fields["dst_sock"], e.fields["len"]) for e in wire] == [("tx", "rx", 4)]
 
 
-def test_a_block_of_packets_is_one_record_the_collector_leaves_alone(wpg: Playground) -> None:
-    _udp_pair(wpg)
-    assert wpg.wire_on() is None
+def test_a_block_of_packets_is_one_record_the_collector_leaves_alone(pg: Playground) -> None:
+    _udp_pair(pg)
+    assert pg.wire_on() is None
     for _ in range(300):
-        wpg.send("tx", b"x")
-    _wait_packets(wpg, 300)
-    entries = [e for e in list(wpg.journal._ring) if type(e) is tuple and len(e) == 2 and e[0][1] == WIRE_LAZY]
+        pg.send("tx", b"x")
+    _wait_packets(pg, 300)
+    entries = [e for e in list(pg.journal._ring) if type(e) is tuple and len(e) == 2 and e[0][1] == WIRE_LAZY]
     assert len(entries) == 300
     assert len({id(e[0]) for e in entries}) < 300  # packets share their block's record
     gc.collect()
     gc.collect()  # a pair is untracked once its record is: the second pass sees that
     assert not any(gc.is_tracked(e) or gc.is_tracked(e[0]) for e in entries)
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     assert len(evs) == 300 and all(e.fields["src_sock"] == "tx" and e.fields["len"] == 1 for e in evs)
 
 
@@ -122,16 +112,16 @@ def test_packets_read_last_first_decode_as_in_capture_order() -> None:
         two.close_all()
 
 
-def test_packets_still_decode_and_save_after_wire_off(wpg: Playground, tmp_path) -> None:
-    _udp_pair(wpg)
-    assert wpg.wire_on() is None
+def test_packets_still_decode_and_save_after_wire_off(pg: Playground, tmp_path) -> None:
+    _udp_pair(pg)
+    assert pg.wire_on() is None
     for i in range(5):
-        wpg.send("tx", f"m{i}")
-    _wait_packets(wpg, 5)
+        pg.send("tx", f"m{i}")
+    _wait_packets(pg, 5)
     path = tmp_path / "w.pcap"
-    assert wpg.wire_save(str(path)) == 5
-    wpg.wire_off()
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    assert pg.wire_save(str(path)) == 5
+    pg.wire_off()
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     assert [e.fields["len"] for e in evs] == [2] * 5
     assert {e.fields["src_sock"] for e in evs} == {"tx"}
 
@@ -148,18 +138,18 @@ def test_bench_measures_the_ways_with_wire_on_in_the_same_turns() -> None:
     assert w["passed"] == 9000 or w["dropped"]
 
 
-def test_big_packets_are_decoded_at_once_so_the_ring_holds_no_block_of_them(wpg: Playground) -> None:
+def test_big_packets_are_decoded_at_once_so_the_ring_holds_no_block_of_them(pg: Playground) -> None:
     from sockplay.core.journal import WIRE
 
-    _udp_pair(wpg)
-    wpg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
-    assert wpg.wire_on() is None
+    _udp_pair(pg)
+    pg.setsockopt("rx", "SO_RCVBUF", 1 << 20)
+    assert pg.wire_on() is None
     for _ in range(5):
-        wpg.send("tx", b"b" * 4000)
-    _wait_packets(wpg, 5)
-    ring = list(wpg.journal._ring)
+        pg.send("tx", b"b" * 4000)
+    _wait_packets(pg, 5)
+    ring = list(pg.journal._ring)
     assert not [e for e in ring if type(e) is tuple and len(e) == 2 and e[0][1] == WIRE_LAZY]
     decoded = [e for e in ring if type(e) is tuple and len(e) == 5 and e[1] == WIRE]
     assert len(decoded) == 5 and all(type(v) is not bytes for e in decoded for v in e[4])
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     assert [e.fields["len"] for e in evs] == [4000] * 5 and {e.fields["dst_sock"] for e in evs} == {"rx"}
