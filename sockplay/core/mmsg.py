@@ -27,7 +27,8 @@ from itertools import accumulate, repeat
 from operator import sub
 from typing import Any
 
-from sockplay.core.libc import unpack_control
+from sockplay.core.libc import pack_sockaddr as _pack_sockaddr
+from sockplay.core.libc import unpack_control, unpack_sockaddr
 
 MAX_VLEN = 1024  # the kernel's UIO_MAXIOV: recvmmsg/sendmmsg take at most this many
 HDR = 64  # sizeof(struct mmsghdr)
@@ -229,36 +230,6 @@ class SendBatch:
         return (ret, 0) if ret >= 0 else (-1, _get_errno())
 
 
-def sockaddr_text(raw: bytes, family: int) -> Any:
-    """What Python's socket module would return for sender bytes (None when there is none)."""
-    if not raw:
-        return None
-    fam = int.from_bytes(raw[:2], "little")
-    if fam == socket.AF_INET and len(raw) >= 8:
-        return (socket.inet_ntop(fam, raw[4:8]), int.from_bytes(raw[2:4], "big"))
-    if fam == socket.AF_INET6 and len(raw) >= 24:
-        return (socket.inet_ntop(fam, raw[8:24]), int.from_bytes(raw[2:4], "big"),
-                int.from_bytes(raw[4:8], "big"), int.from_bytes(raw[24:28], "little"))
-    if fam == socket.AF_UNIX:
-        path = raw[2:]
-        if path.startswith(b"\0"):
-            return path
-        return path.split(b"\0", 1)[0].decode(errors="surrogateescape")
-    return raw
-
-
-def pack_sockaddr(addr: Any, family: int) -> bytes:
-    """A socket-module address as struct sockaddr bytes (for sendmmsg's msg_name)."""
-    if family == socket.AF_INET:
-        return struct.pack("=H", family) + struct.pack("!H", addr[1]) + socket.inet_pton(family, addr[0]) + bytes(8)
-    if family == socket.AF_INET6:
-        flow = addr[2] if len(addr) > 2 else 0
-        scope = addr[3] if len(addr) > 3 else 0
-        return (struct.pack("=H", family) + struct.pack("!HI", addr[1], flow)
-                + socket.inet_pton(family, addr[0].split("%")[0]) + struct.pack("=I", scope))
-    if family == socket.AF_UNIX:
-        raw = addr.encode() if isinstance(addr, str) else bytes(addr)
-        if raw and not raw.startswith(b"\0"):
-            raw += b"\0"
-        return struct.pack("=H", family) + raw
-    raise ValueError(f"no sockaddr for family {family}")
+# One packer and one unpacker of struct sockaddr for the whole engine: libc.py's.
+sockaddr_text = unpack_sockaddr  # sender bytes to what Python's socket module would return
+pack_sockaddr = _pack_sockaddr  # a socket-module address to sendmmsg's msg_name bytes

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -115,15 +114,6 @@ def ours(ev) -> dict:
             "ports": (int(f["src"].rsplit(":", 1)[1]), int(f["dst"].rsplit(":", 1)[1]))}
 
 
-@pytest.fixture
-def wpg() -> Iterator[Playground]:
-    p = Playground()
-    try:
-        yield p
-    finally:
-        p.close_all()
-
-
 def _tcp_story(pg: Playground, family: str = "inet") -> None:
     """Handshake, data both ways, half close, abortive close: every flag tcpdump prints."""
     pg.socket("c", family, "stream")
@@ -141,18 +131,18 @@ def _tcp_story(pg: Playground, family: str = "inet") -> None:
 @needs_tcpdump
 @needs_capture
 @pytest.mark.parametrize(("family", "addr"), [("inet", "127.0.0.1:0"), ("inet6", "[::1]:0")])
-def test_tcp_packets_match_tcpdump_one_for_one(wpg: Playground, tmp_path: Path, family: str, addr: str) -> None:
-    wpg.socket("srv", family, "stream")
-    port = int(wpg.bind("srv", addr).value.rsplit(":", 1)[1])
-    wpg.listen("srv")
+def test_tcp_packets_match_tcpdump_one_for_one(pg: Playground, tmp_path: Path, family: str, addr: str) -> None:
+    pg.socket("srv", family, "stream")
+    port = int(pg.bind("srv", addr).value.rsplit(":", 1)[1])
+    pg.listen("srv")
     dump = Tcpdump(tmp_path / "ref.pcap", f"tcp port {port}")
-    assert wpg.wire_on() is None
-    _tcp_story(wpg, family)
+    assert pg.wire_on() is None
+    _tcp_story(pg, family)
     dump.stop()
     ref = [parse(ln) for ln in dump.lines()]
-    got = [ours(e) for e in wire_events(wpg, len(ref))]
+    got = [ours(e) for e in wire_events(pg, len(ref))]
     time.sleep(0.2)
-    got = [ours(e) for e in wire_events(wpg, len(ref))]
+    got = [ours(e) for e in wire_events(pg, len(ref))]
     assert len(ref) >= 9  # SYN, SYN-ACK, ACK, data, ACKs, FIN, RST at least
     assert got == ref
     assert {"S", "S.", ".", "P.", "F.", "R."} <= {r["flags"] for r in ref}
@@ -161,20 +151,20 @@ def test_tcp_packets_match_tcpdump_one_for_one(wpg: Playground, tmp_path: Path, 
 @needs_tcpdump
 @needs_capture
 @pytest.mark.parametrize(("family", "addr", "icmp"), [("inet", "127.0.0.1:0", "icmp"), ("inet6", "[::1]:0", "icmp6")])
-def test_udp_and_icmp_port_unreachable_match_tcpdump(wpg: Playground, tmp_path: Path, family: str, addr: str,
+def test_udp_and_icmp_port_unreachable_match_tcpdump(pg: Playground, tmp_path: Path, family: str, addr: str,
                                                      icmp: str) -> None:
-    wpg.socket("t", family, "stream")
-    closed = wpg.bind("t", addr).value  # a TCP port: the UDP port of that number is free
+    pg.socket("t", family, "stream")
+    closed = pg.bind("t", addr).value  # a TCP port: the UDP port of that number is free
     port = int(closed.rsplit(":", 1)[1])
     dump = Tcpdump(tmp_path / "ref.pcap", f"udp port {port} or {icmp}")
-    assert wpg.wire_on() is None
-    wpg.socket("u", family, "dgram")
-    wpg.connect("u", closed)
-    wpg.send("u", b"anyone?")
-    wpg.send("u", b"x")
+    assert pg.wire_on() is None
+    pg.socket("u", family, "dgram")
+    pg.connect("u", closed)
+    pg.send("u", b"anyone?")
+    pg.send("u", b"x")
     dump.stop()
     ref = [parse(ln) for ln in dump.lines()]
-    evs = wire_events(wpg, len(ref))
+    evs = wire_events(pg, len(ref))
     assert [ours(e) for e in evs] == ref
     assert [r["proto"] for r in ref][:2] == ["udp", "icmp"]
     err = [e for e in evs if e.fields["proto"] == icmp][0]
@@ -185,45 +175,45 @@ def test_udp_and_icmp_port_unreachable_match_tcpdump(wpg: Playground, tmp_path: 
 
 @needs_tcpdump
 @needs_capture
-def test_each_loopback_packet_is_seen_once_and_others_are_filtered_out(wpg: Playground, tmp_path: Path) -> None:
+def test_each_loopback_packet_is_seen_once_and_others_are_filtered_out(pg: Playground, tmp_path: Path) -> None:
     import socket
 
-    wpg.socket("u", "inet", "dgram")
-    wpg.bind("u", "127.0.0.1:0")
-    wpg.socket("v", "inet", "dgram")
-    wpg.bind("v", "127.0.0.1:0")
-    assert wpg.wire_on() is None
+    pg.socket("u", "inet", "dgram")
+    pg.bind("u", "127.0.0.1:0")
+    pg.socket("v", "inet", "dgram")
+    pg.bind("v", "127.0.0.1:0")
+    assert pg.wire_on() is None
     # traffic of sockets outside the playground: the kernel's filter must drop it
     a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     b.bind(("127.0.0.1", 0))
     for _ in range(20):
         a.sendto(b"not ours", b.getsockname())
     for i in range(5):
-        wpg.sendto("u", "v", f"d{i}")
-    evs = wire_events(wpg, 5)
+        pg.sendto("u", "v", f"d{i}")
+    evs = wire_events(pg, 5)
     time.sleep(0.3)
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     a.close()
     b.close()
     assert len(evs) == 5  # once each (loopback hands AF_PACKET every packet twice), nothing else
     assert {(e.fields["src_sock"], e.fields["dst_sock"]) for e in evs} == {("u", "v")}
-    assert wpg.wire_status()["dropped"] == 0
-    assert wpg.wire_status()["passed"] == 5  # the kernel's own count: the others never reached the ring
+    assert pg.wire_status()["dropped"] == 0
+    assert pg.wire_status()["passed"] == 5  # the kernel's own count: the others never reached the ring
 
 
 @needs_tcpdump
 @needs_capture
-def test_wire_save_gives_a_pcap_tcpdump_reads_with_the_same_packets(wpg: Playground, tmp_path: Path) -> None:
-    wpg.socket("srv", "inet", "stream")
-    wpg.bind("srv", "127.0.0.1:0")
-    wpg.listen("srv")
-    assert wpg.wire_on() is None
-    _tcp_story(wpg)
-    evs = wire_events(wpg, 9)
+def test_wire_save_gives_a_pcap_tcpdump_reads_with_the_same_packets(pg: Playground, tmp_path: Path) -> None:
+    pg.socket("srv", "inet", "stream")
+    pg.bind("srv", "127.0.0.1:0")
+    pg.listen("srv")
+    assert pg.wire_on() is None
+    _tcp_story(pg)
+    evs = wire_events(pg, 9)
     time.sleep(0.3)
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     path = tmp_path / "saved.pcap"
-    assert wpg.wire_save(str(path)) == len(evs)
+    assert pg.wire_save(str(path)) == len(evs)
     lines = read_back(path)
     assert [parse(ln) for ln in lines] == [ours(e) for e in evs]
     # and the file decodes back to the same packets with our own reader
@@ -298,11 +288,11 @@ def test_without_cap_net_raw_wire_on_says_why_and_lessons_skip(tmp_path: Path) -
     assert proc.returncode == 2 and "CAP_NET_RAW" in proc.stderr
 
 
-def test_unix_sockets_only_are_said_never_to_reach_the_wire(wpg: Playground) -> None:
-    wpg.socketpair("a", "b")
-    assert wpg.wire_status()["unix_only"] is True
-    wpg.socket("c", "inet", "stream")
-    assert wpg.wire_status()["unix_only"] is False
+def test_unix_sockets_only_are_said_never_to_reach_the_wire(pg: Playground) -> None:
+    pg.socketpair("a", "b")
+    assert pg.wire_status()["unix_only"] is True
+    pg.socket("c", "inet", "stream")
+    assert pg.wire_status()["unix_only"] is False
 
 
 def _ip4(proto: int, payload: bytes, src: bytes = bytes([127, 0, 0, 1]), dst: bytes = bytes([127, 0, 0, 1])) -> bytes:
@@ -337,16 +327,16 @@ def test_fragmentation_needed_and_packet_too_big_decode_as_tcpdump_reads_them(tm
 
 
 @needs_capture
-def test_wire_on_names_only_those_sockets(wpg: Playground) -> None:
+def test_wire_on_names_only_those_sockets(pg: Playground) -> None:
     for n in ("u", "v", "x", "y"):
-        wpg.socket(n, "inet", "dgram")
-        wpg.bind(n, "127.0.0.1:0")
-    assert wpg.wire_on(["u"]) is None
-    wpg.sendto("u", "v", "to v")
-    wpg.sendto("x", "y", "not watched")
-    wire_events(wpg, 1)
+        pg.socket(n, "inet", "dgram")
+        pg.bind(n, "127.0.0.1:0")
+    assert pg.wire_on(["u"]) is None
+    pg.sendto("u", "v", "to v")
+    pg.sendto("x", "y", "not watched")
+    wire_events(pg, 1)
     time.sleep(0.3)
-    evs = [e for e in wpg.journal.snapshot() if e.kind == "wire"]
+    evs = [e for e in pg.journal.snapshot() if e.kind == "wire"]
     assert [(e.fields["src_sock"], e.fields["dst_sock"]) for e in evs] == [("u", "v")]
-    wpg.wire_off(["u"])
-    assert wpg.wire is None  # nothing left to watch: the capture stopped
+    pg.wire_off(["u"])
+    assert pg.wire is None  # nothing left to watch: the capture stopped
