@@ -130,12 +130,22 @@ def _tv_text(raw: bytes) -> str:
     return f"{{tv_sec={sec}, tv_usec={usec}}}"
 
 
-@contextlib.contextmanager
-def _python_sockaddr(family: int, sa: Any) -> Iterator[None]:
-    """Python's socket module checks an address of a family libc.py does not pack before any syscall:
-    its refusal (a TypeError, ValueError or OverflowError) is a usage error, not a call."""
+def _zero(call: Callable[[Any], None], arg: Any) -> int:
+    """bind and connect return None from Python: 0 is what the kernel said."""
+    call(arg)
+    return 0
+
+
+def _python_call(family: int, sa: Any, call: Callable[[], int]) -> tuple[int, int]:
+    """A call through Python's socket module, for families libc.py does not pack: (result, errno).
+
+    Python checks such an address before any syscall; its refusal (a TypeError, ValueError or
+    OverflowError) is a usage error, not a call.
+    """
     try:
-        yield
+        return call(), 0
+    except OSError as exc:
+        return -1, exc.errno or E.EIO
     except (TypeError, ValueError, OverflowError) as exc:
         fam = flags.const_name(family, flags.FAMILIES)
         raise UsageError(f"{sa!r} is not an address an {fam} socket takes ({exc}); "
@@ -580,12 +590,7 @@ class Playground(BatchCalls):
             ret, err = libc.bind(fd, raw)
             length = len(raw)
         else:
-            try:
-                with _python_sockaddr(fam, sa):
-                    s.bind(sa)
-                ret, err = 0, 0
-            except OSError as exc:
-                ret, err = -1, exc.errno or E.EIO
+            ret, err = _python_call(fam, sa, lambda: _zero(s.bind, sa))
         if ret < 0:
             self._fail_code(out, err, s, address=addresses.format(sa, fam))
         else:
@@ -645,12 +650,7 @@ class Playground(BatchCalls):
                     (ret, err), reason = self._in_kernel((name,), "connect", lambda: libc.connect(fd, raw))
         else:
             reason = ""
-            try:
-                with _python_sockaddr(fam, sa):
-                    s.connect(sa)
-                ret, err = 0, 0
-            except OSError as exc:
-                ret, err = -1, exc.errno or E.EIO
+            ret, err = _python_call(fam, sa, lambda: _zero(s.connect, sa))
         if ret < 0:
             self._fail_code(out, err, s, address=addr_text)
             self._interrupted(out, reason)
@@ -812,11 +812,7 @@ class Playground(BatchCalls):
                 else:
                     n, err = libc.sendto(fd, payload, bits, raw)
         else:
-            try:
-                with _python_sockaddr(fam, sa):
-                    n, err = s.sendto(payload, bits, sa), 0
-            except OSError as exc:
-                n, err = -1, exc.errno or E.EIO
+            n, err = _python_call(fam, sa, lambda: s.sendto(payload, bits, sa))
         if n < 0:
             self._fail_code(out, err, s, flags=flags.bits_list(bits, flags.MSG_FLAGS),
                             address=addresses.format(sa, fam) if sa else None)
@@ -1185,11 +1181,7 @@ class Playground(BatchCalls):
         if sa is not None and self._wire is not None:
             self._wire.before_send(name, sa, fam)
         if sa is not None and not libc.supported(fam):
-            try:
-                with _python_sockaddr(fam, sa):
-                    n, err = s.sendmsg([payload], anc, bits, sa), 0
-            except OSError as exc:
-                n, err = -1, exc.errno or E.EIO
+            n, err = _python_call(fam, sa, lambda: s.sendmsg([payload], anc, bits, sa))
         else:
             rawsa = libc.pack_sockaddr(sa, fam) if sa is not None else None
             with self._timeout_for(s, out, _SO_SNDTIMEO, timeout):
